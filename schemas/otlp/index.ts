@@ -1,0 +1,2 @@
+export { otlpTypes, otlpProtoDir, type OtlpTypes } from "./proto.js";
+export type * from "./types.js";

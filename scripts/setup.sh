@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# Installs everything Braid needs on a fresh machine and is a no-op when all is in place:
+# npm packages, the official OTLP .proto files, the Kafka jars, redis-server, the Go/Rust emitters.
+#
+#   scripts/setup.sh            # all of it
+#   BRAID_SKIP_EXAMPLES=1 ...   # everything but the Go/Rust emitter builds
+set -euo pipefail
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+STATE=${BRAID_STATE_DIR:-$ROOT/.braid}
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+# npm packages: reinstall only when the lockfile changed since the last install.
+lock_hash=$(sha256sum package-lock.json | cut -c1-16)
+if [ ! -f "node_modules/.braid-lock-$lock_hash" ]; then
+  log "installing npm packages"
+  # npm ci rejects this lockfile for optional per-platform packages (chdb, esbuild) of other
+  # platforms, a known npm 11 quirk; npm install honours the lockfile all the same.
+  npm install --no-audit --no-fund --loglevel=error
+  touch "node_modules/.braid-lock-$lock_hash"
+fi
+
+# Official OTLP protos, from the io.opentelemetry.proto:opentelemetry-proto jar on Maven Central.
+proto_pom=deploy/otlp-proto/pom.xml
+proto_key=$(sha256sum "$proto_pom" | cut -c1-16)
+if [ ! -f "$STATE/otlp-proto/.complete-$proto_key" ]; then
+  log "fetching the OTLP .proto files from Maven Central ($proto_pom)"
+  tmp=$(mktemp -d)
+  mvn -q -B -f "$proto_pom" dependency:copy-dependencies -DexcludeTransitive=true -DoutputDirectory="$tmp"
+  rm -rf "$STATE/otlp-proto"; mkdir -p "$STATE/otlp-proto"
+  (cd "$STATE/otlp-proto" && unzip -q -o "$tmp"/opentelemetry-proto-*.jar 'opentelemetry/*')
+  rm -rf "$tmp"
+  touch "$STATE/otlp-proto/.complete-$proto_key"
+fi
+
+bash scripts/services.sh install
+
+if [ "${BRAID_SKIP_EXAMPLES:-0}" != "1" ] && [ -x scripts/build-examples.sh ]; then
+  bash scripts/build-examples.sh
+fi
+log "setup complete"

@@ -1,0 +1,69 @@
+// A ClickHouse server through the official @clickhouse/client (docker-compose, production,
+// clusters). Same SQL and the same parameter binding as the embedded chDB driver.
+import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { StoreError, assertIdentifier, withDatabase, type InsertOptions, type QueryParams, type Store } from "./store.js";
+
+export interface ClickHouseStoreOptions {
+  url: string;
+  database: string;
+  username?: string;
+  password?: string;
+  requestTimeoutMs?: number;
+}
+
+export class ClickHouseStore implements Store {
+  readonly driver = "clickhouse";
+  readonly database: string;
+  private readonly client: ClickHouseClient;
+
+  constructor(options: ClickHouseStoreOptions) {
+    this.database = assertIdentifier(options.database, "database");
+    this.client = createClient({
+      url: options.url,
+      username: options.username,
+      password: options.password,
+      request_timeout: options.requestTimeoutMs ?? 30_000,
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1, date_time_output_format: "iso" },
+    });
+  }
+
+  async insert(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
+    if (rows.length === 0) return;
+    try {
+      await this.client.insert({
+        table: `${this.database}.${assertIdentifier(table, "table")}`,
+        values: rows as object[],
+        format: "JSONEachRow",
+        clickhouse_settings: options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {},
+      });
+    } catch (err) {
+      throw new StoreError("insert", `${table}: ${(err as Error).message}`, { cause: err });
+    }
+  }
+
+  async query<T>(sql: string, params: QueryParams = {}): Promise<T[]> {
+    try {
+      const result = await this.client.query({ query: withDatabase(sql, this.database), query_params: params, format: "JSONEachRow" });
+      return await result.json<T>();
+    } catch (err) {
+      throw new StoreError("query", (err as Error).message, { cause: err });
+    }
+  }
+
+  async exec(sql: string, params: QueryParams = {}): Promise<void> {
+    try {
+      await this.client.command({ query: withDatabase(sql, this.database), query_params: params });
+    } catch (err) {
+      throw new StoreError("exec", (err as Error).message, { cause: err });
+    }
+  }
+
+  async ping(): Promise<void> {
+    const result = await this.client.ping();
+    if (!result.success) throw new StoreError("ping", String((result as { error?: Error }).error?.message ?? "no answer"));
+  }
+
+  async close(): Promise<void> {
+    await this.client.close();
+  }
+}

@@ -1,0 +1,32 @@
+import { ChdbStore } from "./chdb-store.js";
+import { ClickHouseStore } from "./clickhouse-store.js";
+import { migrate } from "./migrate.js";
+import type { Store } from "./store.js";
+
+export interface StoreSettings {
+  /** A ClickHouse server URL selects @clickhouse/client; without one, embedded chDB is used. */
+  clickhouseUrl?: string;
+  clickhouseUser?: string;
+  clickhousePassword?: string;
+  database: string;
+  chdbDataDir: string;
+}
+
+/** Opens the configured store and applies pending migrations. */
+export async function openStore(settings: StoreSettings): Promise<Store> {
+  const store: Store = settings.clickhouseUrl
+    ? new ClickHouseStore({
+        url: settings.clickhouseUrl,
+        database: settings.database,
+        username: settings.clickhouseUser,
+        password: settings.clickhousePassword,
+      })
+    : new ChdbStore(settings.chdbDataDir, settings.database);
+  try {
+    await migrate(store);
+  } catch (err) {
+    await store.close().catch(() => {});
+    throw err;
+  }
+  return store;
+}
