@@ -1,0 +1,8 @@
+// What every route plugin receives: created once at start and passed down (no globals).
+import type { Logger } from "pino";
+import type { Store } from "../store/index.js";
+
+export interface ApiDeps {
+  store: Store;
+  logger: Logger;
+}

@@ -1,0 +1,3 @@
+export { buildApi, type ApiOptions } from "./server.js";
+export type { ApiDeps } from "./deps.js";
+export type { HealthCheck } from "./routes/health.js";

@@ -1,0 +1,115 @@
+// The pure heart of ingest: a batch of Kafka messages in, rows per table and dead letters out.
+// One bad message never stops the batch; it becomes a dead letter with its reason.
+import type { Encoding, Signal } from "../schemas/config.js";
+import type { SignalTable } from "../schemas/rows.js";
+import { normalizeAppLogLine, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext, type NormalizeStats } from "../normalizer/index.js";
+import { DecodeError, type DeadLetterCode } from "./decoders/decode-error.js";
+import { decodeProtoLogs, decodeProtoMetrics, decodeProtoTraces } from "./decoders/otlp-proto.js";
+import { decodeJsonLogs, decodeJsonMetrics, decodeJsonTraces } from "./decoders/otlp-json.js";
+import { validateLogs, validateTraces } from "./decoders/validate.js";
+import type { IngestMessage } from "./message.js";
+import { messageEncoding, routeFor, type TopicRoute } from "./routing.js";
+
+export interface DeadLetter {
+  message: IngestMessage;
+  code: DeadLetterCode;
+  reason: string;
+}
+
+export interface BatchOptions {
+  routes: readonly TopicRoute[];
+  tenancy: { header: string; resourceAttribute: string; default: string };
+  limits: { maxAttributesPerItem: number; maxAttributeValueLength: number };
+  maxMessageBytes: number;
+  stats: NormalizeStats;
+  /** Injected clock, so tests are deterministic. */
+  now?: () => Date;
+}
+
+export interface BatchResult {
+  rows: Map<SignalTable, object[]>;
+  deadLetters: DeadLetter[];
+  /** Items stored per signal (spans, log records, metric points). */
+  items: Record<Signal, number>;
+}
+
+/** Rows of every table that one message produced. */
+type MessageRows = Partial<Record<SignalTable, object[]>>;
+
+function decodeAndNormalize(signal: Signal, encoding: Encoding, value: Buffer, ctx: NormalizeContext): MessageRows {
+  switch (signal) {
+    case "traces": {
+      const request = validateTraces(encoding === "otlp_json" ? decodeJsonTraces(value) : decodeProtoTraces(value));
+      return { otel_traces: normalizeTraces(request, ctx) };
+    }
+    case "logs": {
+      const request = validateLogs(encoding === "otlp_json" ? decodeJsonLogs(value) : decodeProtoLogs(value));
+      return { otel_logs: normalizeLogs(request, ctx) };
+    }
+    case "metrics": {
+      const request = encoding === "otlp_json" ? decodeJsonMetrics(value) : decodeProtoMetrics(value);
+      return { ...normalizeMetrics(request, ctx) };
+    }
+    case "app_logs":
+      return { otel_logs: [normalizeAppLogLine(value.toString("utf8"), ctx)] };
+  }
+}
+
+const emptyItems = (): Record<Signal, number> => ({ traces: 0, metrics: 0, logs: 0, app_logs: 0 });
+
+/** Kafka headers become resource attributes under kafka.header.<name> (as the Collector does). */
+function headerAttributes(headers: Record<string, string>): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [name, value] of Object.entries(headers)) out[`kafka.header.${name}`] = value;
+  return out;
+}
+
+export function processBatch(messages: readonly IngestMessage[], options: BatchOptions): BatchResult {
+  const result: BatchResult = { rows: new Map(), deadLetters: [], items: emptyItems() };
+  const ingestedAt = (options.now?.() ?? new Date()).toISOString();
+  for (const message of messages) {
+    const route = routeFor(options.routes, message.topic);
+    try {
+      if (!route) throw new DecodeError("unsupported_content_type", `topic ${message.topic} is not configured for any signal`);
+      if (!message.value || message.value.length === 0) throw new DecodeError("empty_message", "the message has no value");
+      if (message.value.length > options.maxMessageBytes) {
+        throw new DecodeError("message_too_large", `the message has ${message.value.length} bytes, more than the limit of ${options.maxMessageBytes} (kafka.maxMessageBytes)`);
+      }
+      const encoding = messageEncoding(route, message.headers["content-type"]);
+      const ctx: NormalizeContext = {
+        tenant: message.headers[options.tenancy.header] || options.tenancy.default,
+        ingestedAt,
+        extraAttributes: headerAttributes(message.headers),
+        limits: options.limits,
+        stats: options.stats,
+      };
+      let produced: MessageRows;
+      try {
+        produced = decodeAndNormalize(route.signal, encoding, message.value, ctx);
+      } catch (err) {
+        if (err instanceof DecodeError) throw err;
+        throw new DecodeError("normalize_error", `normalizing failed: ${(err as Error).message}`);
+      }
+      for (const [table, rows] of Object.entries(produced) as [SignalTable, object[]][]) {
+        if (rows.length === 0) continue;
+        applyTenantAttribute(rows, options.tenancy.resourceAttribute);
+        const bucket = result.rows.get(table);
+        if (bucket) for (const row of rows) bucket.push(row);
+        else result.rows.set(table, rows.slice());
+        result.items[route.signal] += rows.length;
+      }
+    } catch (err) {
+      const decodeError = err instanceof DecodeError ? err : new DecodeError("normalize_error", (err as Error).message);
+      result.deadLetters.push({ message, code: decodeError.code, reason: decodeError.message });
+    }
+  }
+  return result;
+}
+
+/** A tenant named by a resource attribute overrides the header's, per resource. */
+function applyTenantAttribute(rows: object[], attribute: string): void {
+  for (const row of rows as { ResourceAttributes?: Record<string, string>; Tenant?: string }[]) {
+    const tenant = row.ResourceAttributes?.[attribute];
+    if (tenant) row.Tenant = tenant;
+  }
+}

@@ -1,0 +1,42 @@
+// Capped exponential backoff with jitter for store and Kafka writes that must eventually succeed.
+
+export interface RetryControl {
+  /** False once the batch must be abandoned (shutdown or rebalance): stop retrying. */
+  shouldContinue(): boolean;
+  /** Called while waiting, so the consumer group does not evict a member that is only waiting. */
+  heartbeat(): Promise<void>;
+  onRetry(error: unknown, attempt: number, delayMs: number): void;
+}
+
+export class BatchAbandoned extends Error {
+  constructor(reason: string) {
+    super(`batch abandoned: ${reason}`);
+    this.name = "BatchAbandoned";
+  }
+}
+
+export function backoffDelay(attempt: number, baseMs = 100, capMs = 30_000, random = Math.random): number {
+  const exponential = Math.min(capMs, baseMs * 2 ** attempt);
+  return Math.round(exponential / 2 + random() * (exponential / 2));
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Retries `operation` until it succeeds or the control says to stop (then BatchAbandoned). */
+export async function retryUntilDone<T>(operation: () => Promise<T>, control: RetryControl, capMs = 30_000): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await operation();
+    } catch (err) {
+      if (!control.shouldContinue()) throw new BatchAbandoned((err as Error).message);
+      const delay = backoffDelay(attempt, 100, capMs);
+      control.onRetry(err, attempt + 1, delay);
+      // Wait in slices so heartbeats keep flowing and shutdown is noticed promptly.
+      for (let waited = 0; waited < delay; waited += 1000) {
+        await sleep(Math.min(1000, delay - waited));
+        if (!control.shouldContinue()) throw new BatchAbandoned((err as Error).message);
+        await control.heartbeat().catch(() => {});
+      }
+    }
+  }
+}

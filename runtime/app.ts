@@ -1,0 +1,86 @@
+// Wires the roles of one Braid process: the store, Kafka, Redis, self-telemetry, then ingest,
+// correlator and API as configured. Everything is created here and passed down.
+import path from "node:path";
+import { Redis } from "ioredis";
+import type { FastifyInstance } from "fastify";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
+import { buildApi, type HealthCheck } from "../api/index.js";
+import { createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
+import type { BraidConfig } from "../schemas/config.js";
+import { openStore, type Store } from "../store/index.js";
+import { createLogger } from "./logger.js";
+import { createMetricsRegistry } from "./metrics.js";
+import { startSelfTelemetry, type SelfTelemetry } from "./telemetry.js";
+
+export interface BraidProcess {
+  config: BraidConfig;
+  store: Store;
+  logger: Logger;
+  registry: Registry;
+  /** http://host:port of the API, when the api role runs. */
+  apiAddress?: string;
+  ingest?: IngestHandle;
+  api?: FastifyInstance;
+  /** Stops the roles in reverse order of start; safe to call twice. */
+  stop(): Promise<void>;
+}
+
+export async function startBraid(config: BraidConfig, options: { logger?: Logger; cwd?: string } = {}): Promise<BraidProcess> {
+  const logger = options.logger ?? createLogger(config.log.level);
+  const telemetry: SelfTelemetry = startSelfTelemetry({ otlpEndpoint: config.telemetry.otlpEndpoint, serviceName: config.telemetry.serviceName });
+  const registry = createMetricsRegistry();
+  const cleanups: (() => Promise<void>)[] = [() => telemetry.shutdown()];
+  const stopAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((err: Error) => logger.error({ err }, "error while stopping"));
+    }
+  };
+
+  try {
+    const store = await openStore({
+      clickhouseUrl: config.store.clickhouseUrl,
+      clickhouseUser: config.store.clickhouseUser,
+      clickhousePassword: config.store.clickhousePassword,
+      database: config.store.database,
+      chdbDataDir: path.resolve(options.cwd ?? process.cwd(), config.store.chdbPath),
+    });
+    cleanups.push(() => store.close());
+    logger.info({ driver: store.driver, database: store.database }, "store ready");
+
+    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+    const kafkaAdmin = kafka.admin();
+    await kafkaAdmin.connect();
+    cleanups.push(() => kafkaAdmin.disconnect());
+    const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+    redis.on("error", () => {}); // reported through /healthz, not as unhandled errors
+    await redis.connect().catch((err: Error) => logger.warn({ err: err.message }, "redis not reachable yet"));
+    cleanups.push(async () => void redis.disconnect());
+
+    const proc: BraidProcess = { config, store, logger, registry, stop: stopAll };
+
+    if (config.roles.includes("ingest")) {
+      const ingest = await startIngest({ config, kafka, store, logger, tracer: telemetry.tracer, metrics: createIngestMetrics(registry) });
+      cleanups.push(() => ingest.stop());
+      proc.ingest = ingest;
+    }
+
+    if (config.roles.includes("api")) {
+      const health: HealthCheck[] = [
+        { name: "store", check: () => store.ping() },
+        { name: "kafka", check: async () => void (await kafkaAdmin.describeCluster()) },
+        { name: "redis", check: async () => void (await redis.ping()) },
+      ];
+      const api = await buildApi({ deps: { store, logger }, tracer: telemetry.tracer, registry, health });
+      const address = await api.listen({ host: config.api.host, port: config.api.port });
+      cleanups.push(() => api.close());
+      proc.api = api;
+      proc.apiAddress = address;
+      logger.info({ address }, "api listening");
+    }
+    return proc;
+  } catch (err) {
+    await stopAll();
+    throw err;
+  }
+}

@@ -1,0 +1,112 @@
+// Loads BraidConfig from the environment and an optional file, and fails start-up with a message
+// that names each bad setting, where it came from, and what is expected.
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { BraidConfig } from "../schemas/config.js";
+
+/** Environment variable → setting path. One place, so the README table and the code agree. */
+export const envSettings: Record<string, string> = {
+  BRAID_ROLES: "roles",
+  BRAID_KAFKA_BROKERS: "kafka.brokers",
+  BRAID_KAFKA_CLIENT_ID: "kafka.clientId",
+  BRAID_KAFKA_GROUP_ID: "kafka.groupId",
+  BRAID_KAFKA_PARTITIONS: "kafka.partitions",
+  BRAID_KAFKA_REPLICATION_FACTOR: "kafka.replicationFactor",
+  BRAID_KAFKA_FROM_BEGINNING: "kafka.fromBeginning",
+  BRAID_TRACES_TOPIC: "kafka.traces.topic",
+  BRAID_TRACES_ENCODING: "kafka.traces.encoding",
+  BRAID_METRICS_TOPIC: "kafka.metrics.topic",
+  BRAID_METRICS_ENCODING: "kafka.metrics.encoding",
+  BRAID_LOGS_TOPIC: "kafka.logs.topic",
+  BRAID_LOGS_ENCODING: "kafka.logs.encoding",
+  BRAID_APP_LOGS_TOPIC: "kafka.appLogs.topic",
+  BRAID_DLQ_TOPIC: "kafka.deadLetterTopic",
+  BRAID_KAFKA_MAX_MESSAGE_BYTES: "kafka.maxMessageBytes",
+  BRAID_KAFKA_PARTITIONS_CONCURRENTLY: "kafka.partitionsConsumedConcurrently",
+  BRAID_TENANT_HEADER: "tenancy.header",
+  BRAID_TENANT_ATTRIBUTE: "tenancy.resourceAttribute",
+  BRAID_DEFAULT_TENANT: "tenancy.default",
+  BRAID_MAX_ATTRIBUTES: "limits.maxAttributesPerItem",
+  BRAID_MAX_ATTRIBUTE_LENGTH: "limits.maxAttributeValueLength",
+  BRAID_CLICKHOUSE_URL: "store.clickhouseUrl",
+  BRAID_CLICKHOUSE_USER: "store.clickhouseUser",
+  BRAID_CLICKHOUSE_PASSWORD: "store.clickhousePassword",
+  BRAID_CLICKHOUSE_DATABASE: "store.database",
+  BRAID_CHDB_PATH: "store.chdbPath",
+  BRAID_REDIS_URL: "redis.url",
+  BRAID_API_HOST: "api.host",
+  BRAID_API_PORT: "api.port",
+  BRAID_OTLP_ENDPOINT: "telemetry.otlpEndpoint",
+  OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: "telemetry.otlpEndpoint",
+  OTEL_SERVICE_NAME: "telemetry.serviceName",
+  BRAID_LOG_LEVEL: "log.level",
+};
+
+const envNameOf = (settingPath: string): string | undefined =>
+  Object.entries(envSettings).find(([, target]) => target === settingPath)?.[0];
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`invalid Braid configuration:\n  - ${problems.join("\n  - ")}`);
+    this.name = "ConfigError";
+  }
+}
+
+function setPath(target: Record<string, unknown>, dotted: string, value: unknown): void {
+  const keys = dotted.split(".");
+  let node = target;
+  for (const key of keys.slice(0, -1)) {
+    const next = node[key];
+    node = (next && typeof next === "object" ? next : (node[key] = {})) as Record<string, unknown>;
+  }
+  node[keys[keys.length - 1]!] = value;
+}
+
+export function deepMerge(base: Record<string, unknown>, over: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = { ...base };
+  for (const [key, value] of Object.entries(over)) {
+    const current = out[key];
+    out[key] =
+      value && typeof value === "object" && !Array.isArray(value) && current && typeof current === "object" && !Array.isArray(current)
+        ? deepMerge(current as Record<string, unknown>, value as Record<string, unknown>)
+        : value;
+  }
+  return out;
+}
+
+/** Settings named by environment variables, as a nested object (unparsed strings). */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [name, settingPath] of Object.entries(envSettings)) {
+    const value = env[name];
+    if (value !== undefined && value !== "") setPath(out, settingPath, value);
+  }
+  return out;
+}
+
+/** Parses the configuration; throws ConfigError listing every problem. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): BraidConfig {
+  let fromFile: Record<string, unknown> = {};
+  const file = env.BRAID_CONFIG;
+  if (file) {
+    try {
+      const parsed: unknown = parseYaml(readFileSync(file, "utf8"));
+      if (parsed && typeof parsed === "object") fromFile = parsed as Record<string, unknown>;
+      else if (parsed != null) throw new Error("expected a mapping of settings at the top level");
+    } catch (err) {
+      throw new ConfigError([`BRAID_CONFIG=${file}: ${(err as Error).message}`]);
+    }
+  }
+  const result = BraidConfig.safeParse(deepMerge(fromFile, settingsFromEnv(env)));
+  if (result.success) return result.data;
+  throw new ConfigError(
+    result.error.issues.map((issue) => {
+      const settingPath = issue.path.join(".");
+      const topLevel = issue.path.filter((part) => typeof part === "string").join(".");
+      const envName = envNameOf(topLevel);
+      const source = envName && env[envName] !== undefined ? ` (env ${envName}=${JSON.stringify(env[envName])})` : file ? ` (file ${file})` : "";
+      return `${settingPath}${source}: ${issue.message}`;
+    }),
+  );
+}
+export type { BraidConfig };

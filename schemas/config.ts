@@ -1,0 +1,102 @@
+// Every Braid setting, in one zod schema: the source of truth for defaults and validation. Values
+// come from environment variables (see `settingsFromEnv` in runtime/config.ts for the names) and
+// optionally a YAML/JSON file named by BRAID_CONFIG; the environment wins over the file.
+import { z } from "zod";
+
+export const Encoding = z.enum(["otlp_proto", "otlp_json", "app_log"]);
+export type Encoding = z.infer<typeof Encoding>;
+
+export const Signal = z.enum(["traces", "metrics", "logs", "app_logs"]);
+export type Signal = z.infer<typeof Signal>;
+
+export const Role = z.enum(["ingest", "correlator", "api"]);
+export type Role = z.infer<typeof Role>;
+
+const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name ([A-Za-z0-9._-], at most 249 characters)");
+
+export const TopicSettings = z.object({
+  /** A topic name, or a regular expression when it starts with ^ (as in the Collector's receiver). */
+  topic: z.string().min(1),
+  /** Default encoding; a message's content-type header, where present, wins. */
+  encoding: Encoding,
+});
+
+const commaList = (item: z.ZodType<string>) =>
+  z.preprocess(
+    (value) => (typeof value === "string" ? value.split(",").map((part) => part.trim()).filter(Boolean) : value),
+    z.array(item).min(1),
+  );
+
+/** "true"/"false"/"1"/"0" from the environment, or a real boolean from a file. */
+const flag = z.preprocess((value) => {
+  if (typeof value !== "string") return value;
+  if (/^(true|1|yes)$/i.test(value)) return true;
+  if (/^(false|0|no)$/i.test(value)) return false;
+  return value;
+}, z.boolean());
+
+const port = z.coerce.number().int().min(0).max(65535);
+const positiveInt = z.coerce.number().int().positive();
+
+export const BraidConfig = z.object({
+  /** Which roles this process runs. Embedded chDB needs all three in one process. */
+  roles: commaList(Role).default(["ingest", "correlator", "api"]),
+  kafka: z
+    .object({
+      brokers: commaList(z.string().regex(/^[^:\s]+:\d+$/, "host:port")).default(["127.0.0.1:9092"]),
+      clientId: z.string().min(1).default("braid"),
+      groupId: z.string().min(1).default("braid-ingest"),
+      /** Partitions for the topics Braid creates when they do not exist. */
+      partitions: positiveInt.default(4),
+      replicationFactor: positiveInt.default(1),
+      /** Where new consumer groups start: earliest loses nothing that is still retained. */
+      fromBeginning: flag.default(true),
+      traces: TopicSettings.default({ topic: "otlp_spans", encoding: "otlp_proto" }),
+      metrics: TopicSettings.default({ topic: "otlp_metrics", encoding: "otlp_proto" }),
+      logs: TopicSettings.default({ topic: "otlp_logs", encoding: "otlp_proto" }),
+      appLogs: TopicSettings.default({ topic: "app_logs", encoding: "app_log" }),
+      deadLetterTopic: topicName.default("braid_dlq"),
+      /** Upper bound on one Kafka message; larger ones go to the dead-letter topic. */
+      maxMessageBytes: positiveInt.default(8 * 1024 * 1024),
+      /** Partitions processed in parallel by one ingest process. */
+      partitionsConsumedConcurrently: positiveInt.default(2),
+      maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
+    })
+    .prefault({}),
+  tenancy: z
+    .object({
+      /** Kafka header, then resource attribute, that names the tenant. */
+      header: z.string().min(1).default("tenant"),
+      resourceAttribute: z.string().min(1).default("braid.tenant"),
+      default: z.string().min(1).default("default"),
+    })
+    .prefault({}),
+  limits: z
+    .object({
+      maxAttributesPerItem: positiveInt.default(128),
+      maxAttributeValueLength: positiveInt.default(8192),
+    })
+    .prefault({}),
+  store: z
+    .object({
+      /** A ClickHouse server (http[s]://host:8123); when absent Braid uses embedded chDB. */
+      clickhouseUrl: z.url().optional(),
+      clickhouseUser: z.string().optional(),
+      clickhousePassword: z.string().optional(),
+      database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a plain identifier").default("otel"),
+      chdbPath: z.string().min(1).default(".braid/chdb"),
+    })
+    .prefault({}),
+  redis: z.object({ url: z.string().regex(/^rediss?:\/\//, "redis://host:port").default("redis://127.0.0.1:6379") }).prefault({}),
+  api: z.object({ host: z.string().min(1).default("127.0.0.1"), port: port.default(8080) }).prefault({}),
+  telemetry: z
+    .object({
+      /** OTLP gRPC endpoint for Braid's own spans (e.g. http://127.0.0.1:4317); unset disables export. */
+      otlpEndpoint: z.url().optional(),
+      serviceName: z.string().min(1).default("braid"),
+    })
+    .prefault({}),
+  log: z.object({ level: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info") }).prefault({}),
+});
+export type BraidConfig = z.infer<typeof BraidConfig>;
+export type BraidConfigInput = z.input<typeof BraidConfig>;
