@@ -15,7 +15,7 @@ export class ChdbStore implements Store {
     mkdirSync(dataDir, { recursive: true });
     try {
       this.session = new Session(dataDir, {
-        connectionArgs: ["--output_format_json_quote_64bit_integers=1", "--date_time_output_format=iso"],
+        connectionArgs: ["--output_format_json_quote_64bit_integers=1", "--date_time_output_format=iso", "--date_time_input_format=best_effort"],
       });
     } catch (err) {
       throw new StoreError("connect", `cannot open chDB data directory ${dataDir}: ${(err as Error).message}`, { cause: err });

@@ -23,7 +23,7 @@ export class ClickHouseStore implements Store {
       username: options.username,
       password: options.password,
       request_timeout: options.requestTimeoutMs ?? 30_000,
-      clickhouse_settings: { output_format_json_quote_64bit_integers: 1, date_time_output_format: "iso" },
+      clickhouse_settings: { output_format_json_quote_64bit_integers: 1, date_time_output_format: "iso", date_time_input_format: "best_effort" },
     });
   }
 

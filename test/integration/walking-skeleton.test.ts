@@ -3,7 +3,7 @@
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBraid, type BraidProcess } from "../../runtime/app.js";
-import { encodeTraces, hex, newSpanId, newTraceId, traceRequest } from "../support/otlp.js";
+import { encodeTraces, hex, newSpanId, newTraceId, traceRequest } from "../../scripts/lib/otlp-builder.js";
 import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
 
 describe("walking skeleton: Kafka → ingest → chDB → API", () => {

@@ -16,12 +16,12 @@ import (
 
 // Config names the brokers and topics. Defaults match the Collector's Kafka exporter and Braid.
 type Config struct {
-	Brokers       []string
-	SpansTopic    string
-	MetricsTopic  string
-	LogsTopic     string
-	AppLogsTopic  string
-	ClientID      string
+	Brokers      []string
+	SpansTopic   string
+	MetricsTopic string
+	LogsTopic    string
+	AppLogsTopic string
+	ClientID     string
 }
 
 // ConfigFromEnv reads BRAID_KAFKA_BROKERS (comma separated) and BRAID_TOPIC_{SPANS,METRICS,LOGS,APP_LOGS}.

@@ -36,8 +36,10 @@ func (h traceHandler) Handle(ctx context.Context, r slog.Record) error {
 	}
 	return h.Handler.Handle(ctx, r)
 }
-func (h traceHandler) WithAttrs(a []slog.Attr) slog.Handler { return traceHandler{h.Handler.WithAttrs(a)} }
-func (h traceHandler) WithGroup(n string) slog.Handler     { return traceHandler{h.Handler.WithGroup(n)} }
+func (h traceHandler) WithAttrs(a []slog.Attr) slog.Handler {
+	return traceHandler{h.Handler.WithAttrs(a)}
+}
+func (h traceHandler) WithGroup(n string) slog.Handler { return traceHandler{h.Handler.WithGroup(n)} }
 
 type slogLogger struct{ l *slog.Logger }
 
@@ -47,7 +49,9 @@ func NewSlog(w io.Writer, level slog.Level, service string) Logger {
 	return slogLogger{slog.New(traceHandler{h}).With("service", service)}
 }
 
-func (s slogLogger) Info(ctx context.Context, msg string, kv ...any) { s.l.InfoContext(ctx, msg, kv...) }
+func (s slogLogger) Info(ctx context.Context, msg string, kv ...any) {
+	s.l.InfoContext(ctx, msg, kv...)
+}
 func (s slogLogger) Error(ctx context.Context, msg string, err error, stack string, kv ...any) {
 	kv = append(kv, "err", err.Error())
 	if stack != "" {
@@ -64,7 +68,9 @@ func (s slogLogger) Sync() {}
 // context itself, which has no JSON form.
 type traceCore struct{ zapcore.Core }
 
-func (c traceCore) With(fields []zapcore.Field) zapcore.Core { return traceCore{c.Core.With(rewrite(fields))} }
+func (c traceCore) With(fields []zapcore.Field) zapcore.Core {
+	return traceCore{c.Core.With(rewrite(fields))}
+}
 func (c traceCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
 	if c.Enabled(e.Level) {
 		return ce.AddCore(e, c)
@@ -117,7 +123,9 @@ func (z zapLogger) fields(ctx context.Context, kv []any) []zap.Field {
 	return fields
 }
 
-func (z zapLogger) Info(ctx context.Context, msg string, kv ...any) { z.l.Info(msg, z.fields(ctx, kv)...) }
+func (z zapLogger) Info(ctx context.Context, msg string, kv ...any) {
+	z.l.Info(msg, z.fields(ctx, kv)...)
+}
 func (z zapLogger) Error(ctx context.Context, msg string, err error, stack string, kv ...any) {
 	fields := append(z.fields(ctx, kv), zap.Error(err))
 	if stack != "" {

@@ -23,10 +23,10 @@ import (
 
 // Endpoints of the failure peers of one process.
 type Endpoints struct {
-	ClosedAddr      string       // nothing listens here
-	BlackholeAddr   string       // accepts connections, never replies
-	ExpiredTLSAddr  string       // TLS with a certificate that expired yesterday
-	UnavailableAddr string       // HTTP, always 503
+	ClosedAddr      string         // nothing listens here
+	BlackholeAddr   string         // accepts connections, never replies
+	ExpiredTLSAddr  string         // TLS with a certificate that expired yesterday
+	UnavailableAddr string         // HTTP, always 503
 	ExpiredRoots    *x509.CertPool // trusts the expired certificate, so expiry is the only failure
 
 	listeners []net.Listener

@@ -19,12 +19,12 @@ import (
 // instrumentation records, and injected faults fail it with the error database/sql and its
 // driver really return, produced by really dialing, timing out or verifying a certificate.
 type Database struct {
-	svc        *Service
-	addr       string
-	host       string
-	port       int
-	namespace  string
-	poolSlots  chan struct{} // never has a free slot: waiting on it is an exhausted pool
+	svc       *Service
+	addr      string
+	host      string
+	port      int
+	namespace string
+	poolSlots chan struct{} // never has a free slot: waiting on it is an exhausted pool
 }
 
 // NewPostgres returns the simulated postgres at the service's --postgres-addr.
@@ -102,4 +102,3 @@ func (d *Database) run(ctx context.Context) error {
 	// A healthy query: a millisecond or two.
 	return sleep(ctx, time.Duration(500+rand.IntN(2000))*time.Microsecond)
 }
-

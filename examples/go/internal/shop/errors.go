@@ -64,4 +64,3 @@ func typeName(err error) string {
 	}
 	return t.String()
 }
-

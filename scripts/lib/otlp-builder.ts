@@ -1,4 +1,5 @@
-// Builds OTLP export requests with the official protos, for tests that need many varied spans.
+// Builds OTLP export requests with the official protos, for tests, benchmarks and the sample data
+// of the demo that need many varied spans.
 // (Payloads captured from the Go and Rust emitters are in test/fixtures/emitters/.)
 import { randomBytes } from "node:crypto";
 import { otlpTypes } from "../../schemas/otlp/index.js";
