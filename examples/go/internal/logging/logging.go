@@ -8,6 +8,7 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"runtime"
 	"time"
 
 	"go.opentelemetry.io/contrib/bridges/otelzap"
@@ -41,24 +42,39 @@ func (h traceHandler) WithAttrs(a []slog.Attr) slog.Handler {
 }
 func (h traceHandler) WithGroup(n string) slog.Handler { return traceHandler{h.Handler.WithGroup(n)} }
 
-type slogLogger struct{ l *slog.Logger }
+type slogLogger struct{ h slog.Handler }
 
 // NewSlog logs with slog.JSONHandler (AddSource on) to w.
 func NewSlog(w io.Writer, level slog.Level, service string) Logger {
 	h := slog.NewJSONHandler(w, &slog.HandlerOptions{AddSource: true, Level: level})
-	return slogLogger{slog.New(traceHandler{h}).With("service", service)}
+	return slogLogger{traceHandler{h}.WithAttrs([]slog.Attr{slog.String("service", service)})}
+}
+
+// log builds the record with the caller's program counter, as slog's own wrappers do, so
+// "source" names the service code rather than this file.
+func (s slogLogger) log(ctx context.Context, level slog.Level, msg string, kv []any) {
+	if !s.h.Enabled(ctx, level) {
+		return
+	}
+	var pcs [1]uintptr
+	runtime.Callers(3, pcs[:]) // skip runtime.Callers, log, and Info/Error
+	r := slog.NewRecord(time.Now(), level, msg, pcs[0])
+	r.Add(kv...)
+	_ = s.h.Handle(ctx, r)
 }
 
 func (s slogLogger) Info(ctx context.Context, msg string, kv ...any) {
-	s.l.InfoContext(ctx, msg, kv...)
+	s.log(ctx, slog.LevelInfo, msg, kv)
 }
+
 func (s slogLogger) Error(ctx context.Context, msg string, err error, stack string, kv ...any) {
 	kv = append(kv, "err", err.Error())
 	if stack != "" {
 		kv = append(kv, "stack", stack)
 	}
-	s.l.ErrorContext(ctx, msg, kv...)
+	s.log(ctx, slog.LevelError, msg, kv)
 }
+
 func (s slogLogger) Sync() {}
 
 // --- zap ------------------------------------------------------------------------------
