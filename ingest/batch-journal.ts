@@ -1,6 +1,8 @@
-// Deterministic insert boundaries across crashes (see migration 0004). In the common case a
-// partition's batches follow one another in memory; the journal is read only when a partition is
-// (re)assigned, to learn whether its first uncommitted range was planned or stored before a crash.
+// Deterministic insert boundaries across crashes and rebalances (see migration 0004). Every range
+// of offsets is recorded Planned before its insert and Stored after it. While a process owns a
+// partition and commits range after range, the journal is only written; it is read when a batch
+// does not start where this process last committed (after an assignment, a crash, an abandoned
+// batch), to learn whether the range starting there was already planned or stored.
 import type { Store } from "../store/index.js";
 
 export interface JournalEntry {
@@ -15,14 +17,14 @@ export class BatchJournal {
     private readonly group: string,
   ) {}
 
-  /** The newest range recorded for the partition at or after `fromOffset`, if any. */
-  async latestFrom(topic: string, partition: number, fromOffset: bigint): Promise<JournalEntry | undefined> {
+  /** The range recorded for the partition that starts at `firstOffset`, if any (its newest state). */
+  async at(topic: string, partition: number, firstOffset: bigint): Promise<JournalEntry | undefined> {
     const rows = await this.store.query<{ FirstOffset: string; LastOffset: string; State: "Planned" | "Stored" }>(
       `SELECT FirstOffset, LastOffset, State FROM {{db}}.braid_ingest_batches FINAL
        WHERE ConsumerGroup = {group:String} AND Topic = {topic:String} AND Partition = {partition:UInt32}
          AND FirstOffset = {from:UInt64}
        LIMIT 1`,
-      { group: this.group, topic, partition, from: fromOffset.toString() },
+      { group: this.group, topic, partition, from: firstOffset.toString() },
     );
     const row = rows[0];
     return row && { firstOffset: BigInt(row.FirstOffset), lastOffset: BigInt(row.LastOffset), state: row.State };

@@ -6,6 +6,7 @@ import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { buildApi, type HealthCheck } from "../api/index.js";
+import { startCorrelator, type CorrelatorHandle } from "../correlator/index.js";
 import { createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
 import type { BraidConfig } from "../schemas/config.js";
 import { openStore, type Store } from "../store/index.js";
@@ -21,6 +22,7 @@ export interface BraidProcess {
   /** http://host:port of the API, when the api role runs. */
   apiAddress?: string;
   ingest?: IngestHandle;
+  correlator?: CorrelatorHandle;
   api?: FastifyInstance;
   /** Stops the roles in reverse order of start; safe to call twice. */
   stop(): Promise<void>;
@@ -63,6 +65,12 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
       const ingest = await startIngest({ config, kafka, store, logger, tracer: telemetry.tracer, metrics: createIngestMetrics(registry) });
       cleanups.push(() => ingest.stop());
       proc.ingest = ingest;
+    }
+
+    if (config.roles.includes("correlator")) {
+      const correlator = await startCorrelator({ settings: config.correlator, redisUrl: config.redis.url, store, kafka, logger, tracer: telemetry.tracer, registry });
+      cleanups.push(() => correlator.stop());
+      proc.correlator = correlator;
     }
 
     if (config.roles.includes("api")) {

@@ -38,6 +38,50 @@ const flag = z.preprocess((value) => {
 const port = z.coerce.number().int().min(0).max(65535);
 const positiveInt = z.coerce.number().int().positive();
 
+/** A latency objective that is checked like an anomaly: p95/p99 of a node's operation over the detection window. */
+export const LatencyBudget = z.object({
+  service: z.string().min(1),
+  /** Omit for every operation of the service. */
+  operation: z.string().min(1).optional(),
+  quantile: z.enum(["p50", "p95", "p99"]).default("p99"),
+  thresholdMs: z.number().positive(),
+});
+export type LatencyBudget = z.infer<typeof LatencyBudget>;
+
+export const CorrelatorSettings = z.object({
+  /** How often the detection job runs. */
+  tickSeconds: positiveInt.default(10),
+  /** Width of a RED bucket; must match the braid_red_10s view (10 s). */
+  bucketSeconds: z.literal(10).default(10),
+  /** Buckets of the detection window (the "now" the baseline is compared with). */
+  detectBuckets: positiveInt.default(3),
+  /** History the baseline is taken from, before the detection window. */
+  baselineMinutes: positiveInt.default(10),
+  /** Closed buckets only: spans of the newest buckets may still be in Kafka. */
+  ingestLagSeconds: z.coerce.number().int().nonnegative().default(10),
+  /** Minimum-volume guards, so quiet endpoints don't page. */
+  minCalls: positiveInt.default(20),
+  minErrors: positiveInt.default(5),
+  /** Error-rate anomaly: rise over the baseline rate, and robust score (x − median) / IQR. */
+  minErrorRateIncrease: z.coerce.number().positive().max(1).default(0.05),
+  /** Latency anomaly: window p95 at least this multiple of the baseline median p95, and this much slower. */
+  latencyRatio: z.coerce.number().gt(1).default(1.5),
+  minLatencyIncreaseMs: z.coerce.number().nonnegative().default(20),
+  robustScoreThreshold: z.coerce.number().positive().default(3),
+  /** An anomaly must persist this long before it can open an incident (like a `for` duration). */
+  pendingSeconds: z.coerce.number().int().nonnegative().default(15),
+  /** Anomalies quiet for this long end; an incident whose anomalies all ended resolves. */
+  resolveAfterSeconds: positiveInt.default(90),
+  /** Anomalies whose onsets are this close and that are connected in the graph form one incident. */
+  groupWindowSeconds: positiveInt.default(120),
+  /** BullMQ key prefix in Redis: correlators sharing it share the queues (and never duplicate work). */
+  queuePrefix: z.string().regex(/^[A-Za-z0-9:_-]+$/).default("braid"),
+  /** Kafka topic for incident events (opened, updated, resolved). */
+  incidentTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default("braid_incidents"),
+  latencyBudgets: z.array(LatencyBudget).default([]),
+});
+export type CorrelatorSettings = z.infer<typeof CorrelatorSettings>;
+
 export const BraidConfig = z.object({
   /** Which roles this process runs. Embedded chDB needs all three in one process. */
   roles: commaList(Role).default(["ingest", "correlator", "api"]),
@@ -87,6 +131,7 @@ export const BraidConfig = z.object({
       chdbPath: z.string().min(1).default(".braid/chdb"),
     })
     .prefault({}),
+  correlator: CorrelatorSettings.prefault({}),
   redis: z.object({ url: z.string().regex(/^rediss?:\/\//, "redis://host:port").default("redis://127.0.0.1:6379") }).prefault({}),
   api: z.object({ host: z.string().min(1).default("127.0.0.1"), port: port.default(8080) }).prefault({}),
   telemetry: z

@@ -3,7 +3,9 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import { TraceIdHex } from "../../schemas/rows.js";
 import type { ApiDeps } from "../deps.js";
+import { logsOfTrace } from "../queries/logs.js";
 import { spansOfTrace } from "../queries/traces.js";
+import { LogRecord } from "./logs.js";
 import { ErrorBody } from "../schemas.js";
 
 const maxSpans = 10_000;
@@ -44,6 +46,7 @@ export const TraceResponse = z.object({
   Services: z.array(z.object({ ServiceName: z.string(), SourceLanguage: z.string(), SpanCount: z.number().int(), ErrorCount: z.number().int() })),
   Truncated: z.boolean().describe(`True when the trace has more than ${maxSpans} spans and only the first are returned`),
   Spans: z.array(SpanOut),
+  Logs: z.array(LogRecord).describe("Log records carrying this trace id, in time order"),
 });
 
 export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<void> {
@@ -51,7 +54,7 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     "/api/v1/traces/:traceId",
     {
       schema: {
-        summary: "All spans of one trace, across services, in start order with their depth in the span tree",
+        summary: "All spans of one trace across services (start order, depth in the span tree, glossary code of each error) and the log lines of the trace",
         tags: ["traces"],
         params: TraceParams,
         response: { 200: TraceResponse, 400: ErrorBody, 404: ErrorBody },
@@ -63,6 +66,12 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       if (rows.length === 0) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `trace ${traceId} was not found` });
       const spans = rows.slice(0, maxSpans);
       const depthOf = spanDepths(spans);
+      const firstNs = spans[0]!.TimestampNs;
+      const lastNs = spans.reduce((max, span) => {
+        const end = BigInt(span.TimestampNs) + BigInt(span.Duration);
+        return end > max ? end : max;
+      }, 0n);
+      const logs = await logsOfTrace(deps.store, traceId, firstNs, lastNs.toString());
       const services = new Map<string, { ServiceName: string; SourceLanguage: string; SpanCount: number; ErrorCount: number }>();
       for (const span of spans) {
         const entry = services.get(span.ServiceName) ?? { ServiceName: span.ServiceName, SourceLanguage: span.SourceLanguage, SpanCount: 0, ErrorCount: 0 };
@@ -101,6 +110,7 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
           })),
           Links: span["Links.TraceId"].map((linkTraceId, i) => ({ TraceId: linkTraceId, SpanId: span["Links.SpanId"][i] ?? "" })),
         })),
+        Logs: logs,
       };
     },
   );

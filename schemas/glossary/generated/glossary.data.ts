@@ -1737,7 +1737,7 @@ export const glossaryData: GlossaryInput = {
         "rust": {
           "messages": [
             {
-              "regex": "(?:eof while parsing|trailing characters|expected value|expected `.`|missing field `[^`]*`|unknown field `[^`]*`|invalid type: .+, expected .+|invalid value: .+, expected .+|key must be a string|trailing comma|expected ident) at line \\d+ column \\d+",
+              "regex": "(?:eof while parsing|trailing characters|expected|missing field|unknown field|unknown variant|duplicate field|invalid type|invalid value|invalid length|key must be a string|trailing comma|control character|invalid escape|invalid number|number out of range|invalid unicode code point|lone leading surrogate|recursion limit exceeded)[^\\n]* at line \\d+ column \\d+",
               "anchor": " at line "
             },
             "error decoding response body"

@@ -22,8 +22,7 @@ struct Item {
 #[derive(Deserialize)]
 struct Reserve {
     cart_id: String,
-    #[serde(default)]
-    items: Vec<Item>,
+    items: Option<Vec<Item>>,
 }
 
 #[derive(Serialize)]
@@ -46,7 +45,7 @@ fn cache_failure(error: DbError) -> Failure {
 async fn reserve(State(app): State<Arc<Inventory>>, Json(reserve): Json<Reserve>) -> Response {
     let shop = app.shop.clone();
     handle(shop, "/reserve", async move {
-        let items = if reserve.items.is_empty() { vec![Item { sku: "sku-000".into(), qty: 1 }] } else { reserve.items };
+        let items = reserve.items.filter(|i| !i.is_empty()).unwrap_or_else(|| vec![Item { sku: "sku-000".into(), qty: 1 }]);
         for item in &items {
             let command = format!("DECRBY stock:{} {}", item.sku, item.qty);
             app.redis.query("DECRBY", "stock", &command).await.map_err(cache_failure)?;

@@ -14,6 +14,10 @@ use opentelemetry_sdk::trace::{BatchConfigBuilder, BatchSpanProcessor, SdkTracer
 use opentelemetry_sdk::Resource;
 use tokio::runtime::Handle;
 use tokio::sync::mpsc;
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt;
+use tracing_subscriber::util::SubscriberInitExt;
+use tracing_subscriber::Layer;
 
 use crate::config::Config;
 use crate::exporters::{KafkaMetricExporter, KafkaSpanExporter};
@@ -41,9 +45,14 @@ pub fn current_ids() -> (String, String) {
 pub async fn init(config: &Config) -> Result<Telemetry, String> {
     let (writer, lines_rx) = line_channel();
     let level: tracing::Level = config.log_level.parse().map_err(|_| format!("bad --log-level {:?}", config.log_level))?;
-    tracing_subscriber::fmt()
+    // The service's own events at the chosen level; libraries (rskafka logs every
+    // connection at INFO, and its lines would be produced by rskafka again) at WARN.
+    let filter = Targets::new()
+        .with_default(tracing::Level::WARN)
+        .with_target("shoplib", level)
+        .with_target(config.service.as_str(), level);
+    let json_lines = tracing_subscriber::fmt::layer()
         .json()
-        .with_max_level(level)
         .with_writer(writer.clone())
         .with_current_span(true)
         .with_span_list(true)
@@ -51,7 +60,8 @@ pub async fn init(config: &Config) -> Result<Telemetry, String> {
         .with_file(true)
         .with_line_number(true)
         .with_thread_names(true)
-        .init();
+        .with_filter(filter);
+    tracing_subscriber::registry().with(json_lines).init();
     let lines = writer_sender(&writer);
 
     let sink = KafkaSink::connect(config.kafka.clone()).await?;

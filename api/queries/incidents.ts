@@ -1,0 +1,43 @@
+// SQL behind the incident routes; rows become the API's shape in one place (toApiIncident).
+import { incidentColumns, toIncident, readAnomaliesById, type Anomaly, type Incident } from "../../correlator/index.js";
+import type { Store } from "../../store/index.js";
+
+export interface IncidentFilter {
+  status?: "open" | "resolved";
+  service?: string;
+  fromSeconds: number;
+  toSeconds: number;
+  limit: number;
+  offset: number;
+}
+
+export async function listIncidents(store: Store, filter: IncidentFilter): Promise<{ total: number; incidents: Incident[] }> {
+  const where = `StartedAt < toDateTime({to:UInt32}) AND (ResolvedAt IS NULL OR ResolvedAt >= toDateTime({from:UInt32}))
+    AND ({status:String} = '' OR Status = {status:String}) AND ({service:String} = '' OR has(Services, {service:String}))`;
+  const params = { from: filter.fromSeconds, to: filter.toSeconds, status: filter.status ?? "", service: filter.service ?? "", limit: filter.limit, offset: filter.offset };
+  const [count] = await store.query<{ n: string }>(`SELECT count() AS n FROM {{db}}.braid_incidents FINAL WHERE ${where}`, params);
+  const rows = await store.query<Parameters<typeof toIncident>[0]>(
+    `SELECT ${incidentColumns} FROM {{db}}.braid_incidents FINAL WHERE ${where}
+     ORDER BY StartedAt DESC, IncidentId LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+    params,
+  );
+  return { total: Number(count?.n ?? 0), incidents: rows.map(toIncident) };
+}
+
+export interface IncidentEventRow {
+  At: string;
+  Kind: string;
+  Message: string;
+  Detail: string;
+}
+
+export async function getIncident(store: Store, incidentId: string): Promise<{ incident: Incident; events: IncidentEventRow[]; anomalies: Anomaly[] } | undefined> {
+  const rows = await store.query<Parameters<typeof toIncident>[0]>(`SELECT ${incidentColumns} FROM {{db}}.braid_incidents FINAL WHERE IncidentId = {id:String}`, { id: incidentId });
+  if (rows.length === 0) return undefined;
+  const incident = toIncident(rows[0]!);
+  const events = await store.query<IncidentEventRow>(
+    `SELECT At, Kind, Message, Detail FROM {{db}}.braid_incident_events FINAL WHERE IncidentId = {id:String} ORDER BY At, Kind = 'resolved', EventId`,
+    { id: incidentId },
+  );
+  return { incident, events, anomalies: await readAnomaliesById(store, incident.anomalyIds) };
+}

@@ -1,0 +1,146 @@
+// Anomaly detection on RED series: error-rate and latency changes against the same series' recent
+// baseline (median/IQR), with minimum-volume guards, plus breaches of configured latency budgets.
+// Pure: series, windows and currently active anomalies in; new and updated anomalies out.
+import { createHash } from "node:crypto";
+import type { CorrelatorSettings, LatencyBudget } from "../schemas/config.js";
+import { interquartileRange, median, robustScore } from "./stats.js";
+import type { Anomaly, AnomalyKind, RedBucket, RedSeries, SeriesKey, WindowStats } from "./types.js";
+
+export interface DetectionWindow {
+  /** First bucket of the baseline (inclusive). */
+  baselineStart: number;
+  /** First bucket of the detection window (inclusive); the baseline ends here. */
+  windowStart: number;
+  /** End of the detection window (exclusive). */
+  windowEnd: number;
+}
+
+/** The window a tick at `nowSeconds` looks at: closed buckets only, ingest lag allowed for. */
+export function detectionWindow(nowSeconds: number, settings: CorrelatorSettings): DetectionWindow {
+  const windowEnd = Math.floor((nowSeconds - settings.ingestLagSeconds) / settings.bucketSeconds) * settings.bucketSeconds;
+  const windowStart = windowEnd - settings.detectBuckets * settings.bucketSeconds;
+  return { baselineStart: windowStart - settings.baselineMinutes * 60, windowStart, windowEnd };
+}
+
+export const seriesKeyString = (key: SeriesKey) => `${key.tenant}\u0000${key.node}\u0000${key.nodeType}\u0000${key.operation}`;
+
+export function anomalyId(key: SeriesKey, kind: AnomalyKind, onsetAt: number): string {
+  return `anm_${createHash("sha1").update(`${seriesKeyString(key)}\u0000${kind}\u0000${onsetAt}`).digest("hex").slice(0, 20)}`;
+}
+
+export interface DetectionInput {
+  series: RedSeries[];
+  windows: Map<string, WindowStats>;
+  /** Anomalies still active (seen within resolveAfterSeconds), any tenant. */
+  active: Anomaly[];
+  window: DetectionWindow;
+  settings: CorrelatorSettings;
+  /** Version stamp for the rows written by this tick (monotonic across ticks). */
+  version: number;
+}
+
+interface Finding {
+  kind: AnomalyKind;
+  score: number;
+  observed: number;
+  baseline: number;
+  baselineSpread: number;
+  onsetAt: number;
+}
+
+const minBaselineBuckets = 3;
+
+function errorRateFinding(baselineBuckets: RedBucket[], windowBuckets: RedBucket[], stats: WindowStats, settings: CorrelatorSettings, frozen?: Anomaly): Finding | undefined {
+  if (stats.calls < settings.minCalls || stats.errors < settings.minErrors) return undefined;
+  const observed = stats.errors / stats.calls;
+  let center: number;
+  let spread: number;
+  if (frozen) {
+    center = frozen.baseline;
+    spread = frozen.baselineSpread;
+  } else {
+    const rates = baselineBuckets.filter((b) => b.calls > 0).map((b) => b.errors / b.calls);
+    if (rates.length < minBaselineBuckets) return undefined;
+    center = median(rates);
+    spread = interquartileRange(rates);
+  }
+  const score = robustScore(observed, center, spread, settings.minErrorRateIncrease / settings.robustScoreThreshold);
+  if (observed - center < settings.minErrorRateIncrease || score < settings.robustScoreThreshold) return undefined;
+  const onset = windowBuckets.find((b) => b.calls > 0 && b.errors / b.calls - center >= settings.minErrorRateIncrease);
+  return { kind: "error_rate", score, observed, baseline: center, baselineSpread: spread, onsetAt: onset?.bucket ?? windowBuckets[0]?.bucket ?? 0 };
+}
+
+function latencyFinding(baselineBuckets: RedBucket[], windowBuckets: RedBucket[], stats: WindowStats, settings: CorrelatorSettings, frozen?: Anomaly): Finding | undefined {
+  if (stats.calls < settings.minCalls) return undefined;
+  const observed = stats.p95Ms;
+  let center: number;
+  let spread: number;
+  if (frozen) {
+    center = frozen.baseline;
+    spread = frozen.baselineSpread;
+  } else {
+    const p95s = baselineBuckets.filter((b) => b.calls > 0).map((b) => b.p95Ms);
+    if (p95s.length < minBaselineBuckets) return undefined;
+    center = median(p95s);
+    spread = interquartileRange(p95s);
+  }
+  const score = robustScore(observed, center, spread, Math.max(1, center * 0.05));
+  if (observed < center * settings.latencyRatio || observed - center < settings.minLatencyIncreaseMs || score < settings.robustScoreThreshold) return undefined;
+  const onset = windowBuckets.find((b) => b.calls > 0 && b.p95Ms >= center * settings.latencyRatio);
+  return { kind: "latency", score, observed, baseline: center, baselineSpread: spread, onsetAt: onset?.bucket ?? windowBuckets[0]?.bucket ?? 0 };
+}
+
+function budgetFinding(series: RedSeries, windowBuckets: RedBucket[], stats: WindowStats, budgets: readonly LatencyBudget[], settings: CorrelatorSettings): Finding | undefined {
+  if (series.nodeType !== "service" || stats.calls < settings.minCalls) return undefined;
+  const budget = budgets.find((b) => b.service === series.node && (b.operation === undefined || b.operation === series.operation));
+  if (!budget) return undefined;
+  const pick = (s: { p50Ms: number; p95Ms: number; p99Ms: number }) => (budget.quantile === "p50" ? s.p50Ms : budget.quantile === "p95" ? s.p95Ms : s.p99Ms);
+  const observed = pick(stats);
+  if (observed <= budget.thresholdMs) return undefined;
+  const onset = windowBuckets.find((b) => b.calls > 0 && pick(b) > budget.thresholdMs);
+  return { kind: "latency_budget", score: observed / budget.thresholdMs, observed, baseline: budget.thresholdMs, baselineSpread: 0, onsetAt: onset?.bucket ?? windowBuckets[0]?.bucket ?? 0 };
+}
+
+/** New anomalies and new versions of active ones that are still anomalous. */
+export function detectAnomalies(input: DetectionInput): Anomaly[] {
+  const { window, settings } = input;
+  const activeByKey = new Map(input.active.map((a) => [`${seriesKeyString(a)}\u0000${a.kind}`, a]));
+  const out: Anomaly[] = [];
+  for (const series of input.series) {
+    const key = seriesKeyString(series);
+    const stats = input.windows.get(key);
+    if (!stats) continue;
+    const baselineBuckets = series.buckets.filter((b) => b.bucket >= window.baselineStart && b.bucket < window.windowStart);
+    const windowBuckets = series.buckets.filter((b) => b.bucket >= window.windowStart && b.bucket < window.windowEnd);
+    const frozen = (kind: AnomalyKind) => activeByKey.get(`${key}\u0000${kind}`);
+    const findings = [
+      errorRateFinding(baselineBuckets, windowBuckets, stats, settings, frozen("error_rate")),
+      latencyFinding(baselineBuckets, windowBuckets, stats, settings, frozen("latency")),
+      budgetFinding(series, windowBuckets, stats, settings.latencyBudgets, settings),
+    ];
+    for (const finding of findings) {
+      if (!finding) continue;
+      const previous = frozen(finding.kind);
+      const seriesKey = { tenant: series.tenant, node: series.node, nodeType: series.nodeType, operation: series.operation };
+      out.push({
+        ...seriesKey,
+        anomalyId: previous?.anomalyId ?? anomalyId(seriesKey, finding.kind, finding.onsetAt),
+        kind: finding.kind,
+        onsetAt: previous?.onsetAt ?? finding.onsetAt,
+        detectedAt: previous?.detectedAt ?? window.windowEnd,
+        lastSeenAt: window.windowEnd,
+        score: round(finding.score),
+        observed: round(finding.observed),
+        baseline: round(finding.baseline),
+        baselineSpread: round(finding.baselineSpread),
+        calls: stats.calls,
+        errors: stats.errors,
+        errorCodes: stats.errorCodes,
+        version: input.version,
+      });
+    }
+  }
+  return out;
+}
+
+const round = (value: number) => Math.round(value * 1e4) / 1e4;

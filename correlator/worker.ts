@@ -1,0 +1,117 @@
+// The correlator role on BullMQ: a repeatable detection job (one job scheduler, shared by every
+// correlator process), and one correlation job per tick with an idempotent job id. Both queues
+// have a global concurrency of 1, so two correlator processes never run a tick twice or two ticks
+// at once, and so never open the same incident twice. Incident events go to Kafka for other tools.
+import type { Tracer } from "@opentelemetry/api";
+import { Queue, Worker, type Job } from "bullmq";
+import { Redis } from "ioredis";
+import type { Kafka, Producer } from "kafkajs";
+import type { Logger } from "pino";
+import { Counter, type Registry } from "prom-client";
+import type { CorrelatorSettings } from "../schemas/config.js";
+import type { Store } from "../store/index.js";
+import { inSpan } from "../runtime/telemetry.js";
+import { runCorrelation, runDetection, type CorrelationResult } from "./processors.js";
+
+export interface CorrelatorDeps {
+  settings: CorrelatorSettings;
+  redisUrl: string;
+  store: Store;
+  kafka: Kafka;
+  logger: Logger;
+  tracer: Tracer;
+  registry: Registry;
+}
+
+export interface CorrelatorHandle {
+  stop(): Promise<void>;
+}
+
+interface TickData {
+  nowMs: number;
+}
+
+export const detectQueueName = "braid-detect";
+export const correlateQueueName = "braid-correlate";
+
+export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorHandle> {
+  const { settings, store, logger, tracer } = deps;
+  const log = logger.child({ role: "correlator" });
+  const connection = () => new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+  const connections: Redis[] = [];
+  const open = () => {
+    const redis = connection();
+    redis.on("error", (err) => log.warn({ err: err.message }, "redis connection error"));
+    connections.push(redis);
+    return redis;
+  };
+  const prefix = settings.queuePrefix;
+  const detectQueue = new Queue<TickData>(detectQueueName, { connection: open(), prefix });
+  const correlateQueue = new Queue<TickData, CorrelationResult>(correlateQueueName, { connection: open(), prefix });
+  await detectQueue.setGlobalConcurrency(1);
+  await correlateQueue.setGlobalConcurrency(1);
+
+  const incidentsOpened = new Counter({ name: "braid_correlator_incidents_total", help: "Incident versions written, by status", labelNames: ["status"], registers: [deps.registry] });
+  const anomaliesFound = new Counter({ name: "braid_correlator_anomalies_total", help: "Anomaly versions written, by kind", labelNames: ["kind"], registers: [deps.registry] });
+
+  const producer: Producer = deps.kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+
+  const jobOptions = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, attempts: 3, backoff: { type: "exponential", delay: 1000 } };
+
+  const detectWorker = new Worker<TickData>(
+    detectQueueName,
+    async (job: Job<TickData>) =>
+      inSpan(tracer, "correlator.detect", {}, async () => {
+        // Scheduler jobs carry no time: a tick measures from when it runs.
+        const nowMs = job.data.nowMs || Date.now();
+        const detection = await runDetection(store, settings, nowMs);
+        for (const anomaly of detection.anomalies) anomaliesFound.inc({ kind: anomaly.kind });
+        // One correlation job per detection window: a duplicate add (another process, a retry) is a no-op.
+        await correlateQueue.add("correlate", { nowMs }, { ...jobOptions, jobId: `correlate-${detection.windowEnd}` });
+        return { windowEnd: detection.windowEnd, anomalies: detection.anomalies.length };
+      }),
+    { connection: open(), prefix, concurrency: 1 },
+  );
+
+  const correlateWorker = new Worker<TickData, CorrelationResult>(
+    correlateQueueName,
+    async (job) =>
+      inSpan(tracer, "correlator.correlate", {}, async () => {
+        const result = await runCorrelation(store, settings, job.data.nowMs);
+        for (const incident of result.incidents) incidentsOpened.inc({ status: incident.status });
+        if (result.incidents.length > 0) {
+          await producer.send({
+            topic: settings.incidentTopic,
+            acks: -1,
+            messages: result.incidents.map((incident) => ({
+              key: incident.incidentId,
+              value: JSON.stringify({ type: "incident", incident, events: result.events.filter((e) => e.incidentId === incident.incidentId) }),
+              headers: { "content-type": "application/json", tenant: incident.tenant },
+            })),
+          });
+          for (const incident of result.incidents) {
+            log.info({ incidentId: incident.incidentId, status: incident.status, title: incident.title, top: incident.rootCauses[0]?.node }, "incident written");
+          }
+        }
+        return result;
+      }),
+    { connection: open(), prefix, concurrency: 1 },
+  );
+  for (const worker of [detectWorker, correlateWorker]) {
+    worker.on("failed", (job, err) => log.error({ job: job?.id, err: err.message }, "correlator job failed"));
+    worker.on("error", (err) => log.error({ err: err.message }, "correlator worker error"));
+  }
+
+  await detectQueue.upsertJobScheduler("detect-every-tick", { every: settings.tickSeconds * 1000 }, { name: "detect", data: { nowMs: 0 }, opts: jobOptions });
+
+  return {
+    // The job scheduler stays in Redis: other correlator processes keep ticking with it.
+    async stop() {
+      await Promise.allSettled([detectWorker.close(), correlateWorker.close()]);
+      await Promise.allSettled([detectQueue.close(), correlateQueue.close()]);
+      await producer.disconnect().catch(() => {});
+      for (const redis of connections) redis.disconnect();
+    },
+  };
+}

@@ -1,0 +1,298 @@
+// Maps an error (its texts plus whatever structure is known: language, exception type, gRPC code,
+// HTTP status, SQLSTATE, span kind, log level) to one glossary code. Compiled once per glossary:
+// all message literals go into one Aho–Corasick automaton, regexes are precompiled and only run
+// when their anchor literal occurs, structural matchers are hash lookups. Deterministic: ties
+// are broken by a fixed ranking down to file order.
+import { bundledGlossary } from "../schemas/glossary/bundled.js";
+import { ERROR_CODE_ATTRIBUTE } from "../schemas/glossary/codegen.js";
+import { grpcCodeNames, type ErrorClass, type ErrorSeverity, type Glossary, type GlossaryEntry, type MessagePattern } from "../schemas/glossary/schema.js";
+import { AhoCorasick } from "./aho-corasick.js";
+import { errorFingerprint } from "./fingerprint.js";
+
+export { ERROR_CODE_ATTRIBUTE };
+
+/** Longest prefix of each text that is scanned: panics and stack dumps put the cause first. */
+export const MATCH_MAX_CHARS = 8192;
+/** Longest ErrorMessage kept on a row. */
+export const ERROR_MESSAGE_MAX_CHARS = 2048;
+
+/** Everything known about one error. Only `message` is required; more context, better codes. */
+export interface ErrorSignal {
+  /** The primary error text (exception.message, the log's error field, status message). */
+  message?: string;
+  /** Other texts of the same error (status message, log body); searched too, not fingerprinted. */
+  otherTexts?: readonly string[];
+  /** SourceLanguage value: go, rust, … */
+  language?: string;
+  /** exception.type (Go: reflect type string, e.g. *net.OpError). */
+  exceptionType?: string;
+  /** error.type attribute. */
+  errorType?: string;
+  /** A code the service set itself (attribute braid.error.code); used when it is in the glossary. */
+  declaredCode?: string;
+  /** gRPC status: number (14) or name (UNAVAILABLE, Unavailable). */
+  grpcCode?: number | string;
+  httpStatus?: number;
+  /** SpanKind column value (Server, Client, …). */
+  spanKind?: string;
+  /** Database SQLSTATE (db.response.status_code). */
+  sqlState?: string;
+  /** The log level as the source wrote it (zap "dpanic", slog "ERROR"). */
+  logLevel?: string;
+}
+
+export type MatchedBy = "declared_code" | "message" | "exception_type" | "sql_state" | "grpc_code" | "http_status" | "log_level" | "none";
+
+export interface GlossaryMatch {
+  code: string;
+  retryable: boolean;
+  class: ErrorClass;
+  severity: ErrorSeverity;
+  /** 16 hex chars: FNV-1a 64 of the primary message with variable parts removed. */
+  fingerprint: string;
+  /** The primary error text, trimmed and capped (the ErrorMessage column). */
+  message: string;
+  /** Which matcher decided, for debugging and the API. */
+  matchedBy: MatchedBy;
+}
+
+type Language = "go" | "rust" | "any";
+
+interface CompiledRule {
+  entryIndex: number;
+  entry: GlossaryEntry;
+  language: Language;
+  priority: number;
+  /** Length of the literal/anchor: longer literal = more specific among equals. */
+  specificity: number;
+  /** Only for spanKinds-restricted structural rules. */
+  spanKinds?: ReadonlySet<string>;
+  /** Regex rules: run on the original text once the anchor occurs. */
+  regex?: RegExp;
+}
+
+const TIER = { declared_code: 6, message: 5, exception_type: 4, sql_state: 3, grpc_code: 2, http_status: 2, log_level: 2, none: 0 } as const;
+
+export interface CompiledGlossary {
+  readonly version: string;
+  readonly entries: readonly GlossaryEntry[];
+  readonly byCode: ReadonlyMap<string, GlossaryEntry>;
+  readonly unknown: GlossaryEntry;
+  /** @internal */ readonly literals: AhoCorasick;
+  /** @internal */ readonly literalRules: readonly CompiledRule[];
+  /** @internal */ readonly equalsRules: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** @internal */ readonly typeRules: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** @internal */ readonly sqlStateRules: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** @internal */ readonly grpcRules: ReadonlyMap<number, readonly CompiledRule[]>;
+  /** @internal */ readonly httpRules: ReadonlyMap<number, readonly CompiledRule[]>;
+  /** @internal */ readonly logLevelRules: ReadonlyMap<string, readonly CompiledRule[]>;
+}
+
+function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
+  const list = map.get(key);
+  if (list) list.push(value);
+  else map.set(key, [value]);
+}
+
+/** Compiles a validated glossary into the matcher's lookup structures. */
+export function compileGlossary(glossary: Glossary): CompiledGlossary {
+  const literalTexts: string[] = [];
+  const literalRules: CompiledRule[] = [];
+  const equalsRules = new Map<string, CompiledRule[]>();
+  const typeRules = new Map<string, CompiledRule[]>();
+  const sqlStateRules = new Map<string, CompiledRule[]>();
+  const grpcRules = new Map<number, CompiledRule[]>();
+  const httpRules = new Map<number, CompiledRule[]>();
+  const logLevelRules = new Map<string, CompiledRule[]>();
+  const byCode = new Map<string, GlossaryEntry>();
+
+  glossary.entries.forEach((entry, entryIndex) => {
+    byCode.set(entry.code, entry);
+    const base = { entryIndex, entry, priority: entry.priority };
+    for (const language of ["go", "rust", "any"] as const) {
+      const matchers = entry.match[language];
+      if (!matchers) continue;
+      for (const pattern of matchers.messages as MessagePattern[]) {
+        if (typeof pattern === "string") {
+          literalTexts.push(pattern.toLowerCase());
+          literalRules.push({ ...base, language, specificity: pattern.length });
+        } else if ("equals" in pattern) {
+          const key = pattern.equals.trim().toLowerCase();
+          pushTo(equalsRules, key, { ...base, language, priority: pattern.priority ?? entry.priority, specificity: key.length });
+        } else {
+          literalTexts.push(pattern.anchor);
+          literalRules.push({ ...base, language, priority: pattern.priority ?? entry.priority, specificity: pattern.anchor.length, regex: new RegExp(pattern.regex, "i") });
+        }
+      }
+      for (const type of matchers.exceptionTypes) pushTo(typeRules, type, { ...base, language, specificity: type.length });
+    }
+    const spanKinds = entry.match.spanKinds ? new Set<string>(entry.match.spanKinds) : undefined;
+    for (const state of entry.match.sqlStates) pushTo(sqlStateRules, state, { ...base, language: "any", specificity: 5 });
+    for (const name of entry.match.grpcCodes) pushTo(grpcRules, grpcCodeNames.indexOf(name), { ...base, language: "any", specificity: 0, spanKinds });
+    for (const status of entry.match.httpStatus) pushTo(httpRules, status, { ...base, language: "any", specificity: 0, spanKinds });
+    for (const level of entry.match.logLevels) pushTo(logLevelRules, level, { ...base, language: "any", specificity: 0 });
+  });
+  const unknown = byCode.get("UNKNOWN");
+  if (!unknown) throw new Error("glossary has no UNKNOWN entry");
+  return {
+    version: glossary.version,
+    entries: glossary.entries,
+    byCode,
+    unknown,
+    literals: new AhoCorasick(literalTexts),
+    literalRules,
+    equalsRules,
+    typeRules,
+    sqlStateRules,
+    grpcRules,
+    httpRules,
+    logLevelRules,
+  };
+}
+
+let defaultCompiled: CompiledGlossary | undefined;
+
+/** The bundled glossary, compiled once. */
+export function defaultGlossary(): CompiledGlossary {
+  defaultCompiled ??= compileGlossary(bundledGlossary());
+  return defaultCompiled;
+}
+
+/** Accepts a glossary object (validated data) or an already compiled one. */
+export function loadGlossary(glossary?: Glossary | CompiledGlossary): CompiledGlossary {
+  if (!glossary) return defaultGlossary();
+  return "literals" in glossary ? glossary : compileGlossary(glossary);
+}
+
+// --- ranking -------------------------------------------------------------------------------
+
+interface Candidate {
+  rule: CompiledRule;
+  tier: number;
+  by: MatchedBy;
+  kindRestricted: boolean;
+}
+
+function better(a: Candidate, b: Candidate | undefined, language: string | undefined): boolean {
+  if (!b) return true;
+  if (a.tier !== b.tier) return a.tier > b.tier;
+  if (a.rule.priority !== b.rule.priority) return a.rule.priority > b.rule.priority;
+  if (a.kindRestricted !== b.kindRestricted) return a.kindRestricted;
+  const aLang = a.rule.language === language ? 1 : 0;
+  const bLang = b.rule.language === language ? 1 : 0;
+  if (aLang !== bLang) return aLang > bLang;
+  if (a.rule.specificity !== b.rule.specificity) return a.rule.specificity > b.rule.specificity;
+  return a.rule.entryIndex < b.rule.entryIndex;
+}
+
+const grpcNameToNumber = new Map<string, number>();
+grpcCodeNames.forEach((name, i) => grpcNameToNumber.set(name.replace(/_/g, "").toLowerCase(), i));
+grpcNameToNumber.set("canceled", 1); // grpc-go spells it Canceled
+
+/** gRPC status as a number 0..16, or -1 when unknown. Accepts 14, "14", "UNAVAILABLE", "Unavailable", "STATUS_CODE_UNAVAILABLE". */
+export function grpcCodeNumber(code: number | string | undefined): number {
+  if (code === undefined || code === "") return -1;
+  if (typeof code === "number") return Number.isInteger(code) && code >= 0 && code <= 16 ? code : -1;
+  const trimmed = code.trim();
+  if (/^\d{1,2}$/.test(trimmed)) return grpcCodeNumber(Number(trimmed));
+  const key = trimmed.replace(/^status_code_/i, "").replace(/_/g, "").toLowerCase();
+  return grpcNameToNumber.get(key) ?? -1;
+}
+
+function searchText(text: string, glossary: CompiledGlossary, language: string | undefined, best: { c: Candidate | undefined }): void {
+  const capped = text.length > MATCH_MAX_CHARS ? text.slice(0, MATCH_MAX_CHARS) : text;
+  const lower = capped.toLowerCase();
+  const equals = glossary.equalsRules.get(lower.trim());
+  if (equals) {
+    for (const rule of equals) {
+      const candidate: Candidate = { rule, tier: TIER.message, by: "message", kindRestricted: false };
+      if (better(candidate, best.c, language)) best.c = candidate;
+    }
+  }
+  const rules = glossary.literalRules;
+  let tested: Set<number> | undefined;
+  glossary.literals.scan(lower, (id) => {
+    const rule = rules[id]!;
+    if (rule.regex) {
+      // Each regex runs at most once per text even if its anchor occurs many times.
+      tested ??= new Set();
+      if (tested.has(id)) return;
+      tested.add(id);
+    }
+    const candidate: Candidate = { rule, tier: TIER.message, by: "message", kindRestricted: false };
+    if (!better(candidate, best.c, language)) return;
+    if (rule.regex && !rule.regex.test(capped)) return;
+    best.c = candidate;
+  });
+}
+
+function consider(rules: readonly CompiledRule[] | undefined, by: MatchedBy, signal: ErrorSignal, best: { c: Candidate | undefined }): void {
+  if (!rules) return;
+  for (const rule of rules) {
+    if (rule.spanKinds && (!signal.spanKind || !rule.spanKinds.has(signal.spanKind))) continue;
+    const candidate: Candidate = { rule, tier: TIER[by], by, kindRestricted: rule.spanKinds !== undefined };
+    if (better(candidate, best.c, signal.language)) best.c = candidate;
+  }
+}
+
+function trimMessage(text: string): string {
+  const t = text.trim();
+  return t.length > ERROR_MESSAGE_MAX_CHARS ? t.slice(0, ERROR_MESSAGE_MAX_CHARS) : t;
+}
+
+/**
+ * The glossary code for an error. Never throws; an error nothing matches gets UNKNOWN with a
+ * fingerprint of its normalized message.
+ */
+export function matchError(signal: ErrorSignal, glossary: CompiledGlossary = defaultGlossary()): GlossaryMatch {
+  const best: { c: Candidate | undefined } = { c: undefined };
+  const language = signal.language;
+
+  const declared = signal.declaredCode ?? (signal.errorType && glossary.byCode.has(signal.errorType) ? signal.errorType : undefined);
+  const declaredEntry = declared ? glossary.byCode.get(declared) : undefined;
+  if (declaredEntry && declaredEntry.code !== "UNKNOWN") {
+    best.c = { rule: { entryIndex: 0, entry: declaredEntry, language: "any", priority: 0, specificity: 0 }, tier: TIER.declared_code, by: "declared_code", kindRestricted: false };
+  } else {
+    if (signal.message) searchText(signal.message, glossary, language, best);
+    if (signal.otherTexts) for (const text of signal.otherTexts) if (text && text !== signal.message) searchText(text, glossary, language, best);
+    if (!best.c || best.c.tier < TIER.exception_type) {
+      if (signal.exceptionType) consider(glossary.typeRules.get(signal.exceptionType), "exception_type", signal, best);
+      if (signal.errorType) consider(glossary.typeRules.get(signal.errorType), "exception_type", signal, best);
+    }
+    if (!best.c || best.c.tier < TIER.sql_state) {
+      if (signal.sqlState) consider(glossary.sqlStateRules.get(signal.sqlState.toUpperCase()), "sql_state", signal, best);
+    }
+    if (!best.c || best.c.tier < TIER.grpc_code) {
+      const grpc = grpcCodeNumber(signal.grpcCode);
+      if (grpc > 0) consider(glossary.grpcRules.get(grpc), "grpc_code", signal, best);
+      if (signal.httpStatus !== undefined) consider(glossary.httpRules.get(signal.httpStatus), "http_status", signal, best);
+      if (signal.logLevel) consider(glossary.logLevelRules.get(signal.logLevel.toLowerCase()), "log_level", signal, best);
+    }
+  }
+
+  const entry = best.c?.rule.entry ?? glossary.unknown;
+  const primary = signal.message?.trim() ? signal.message : (signal.otherTexts?.find((t) => t && t.trim()) ?? "");
+  const fingerprintSource = primary.trim() ? primary : structuralDescription(signal);
+  return {
+    code: entry.code,
+    retryable: entry.retryable,
+    class: entry.class,
+    severity: entry.severity,
+    fingerprint: errorFingerprint(fingerprintSource),
+    message: trimMessage(primary),
+    matchedBy: best.c?.by ?? "none",
+  };
+}
+
+/** What to fingerprint when an error has no text: the structure that marked it as an error. */
+function structuralDescription(signal: ErrorSignal): string {
+  const parts: string[] = [];
+  if (signal.exceptionType) parts.push(`exception.type=${signal.exceptionType}`);
+  if (signal.errorType) parts.push(`error.type=${signal.errorType}`);
+  const grpc = grpcCodeNumber(signal.grpcCode);
+  if (grpc >= 0) parts.push(`grpc=${grpcCodeNames[grpc]}`);
+  if (signal.httpStatus !== undefined) parts.push(`http=${signal.httpStatus}`);
+  if (signal.sqlState) parts.push(`sqlstate=${signal.sqlState}`);
+  if (signal.logLevel) parts.push(`level=${signal.logLevel.toLowerCase()}`);
+  return parts.length ? parts.join(" ") : "(no error text)";
+}
