@@ -2,7 +2,7 @@
 // BRAID_TEST_CLICKHOUSE_URL is set (skipped, and reported as skipped, otherwise).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ChdbStore, ClickHouseStore, loadMigrations, migrate, type Store } from "../../store/index.js";
-import type { TraceRow } from "../../schemas/rows.js";
+import { traceRow } from "../support/rows.js";
 import { tempDir, uniqueSuffix } from "../support/env.js";
 
 const serverUrl = process.env.BRAID_TEST_CLICKHOUSE_URL;
@@ -14,17 +14,6 @@ const drivers: { name: string; skip: boolean; open: (database: string) => Store 
 ];
 
 afterAll(() => storage.cleanup());
-
-function traceRow(fields: Partial<TraceRow>): TraceRow {
-  return {
-    Timestamp: "1700000000000000000", TraceId: "0af7651916cd43dd8448eb211c80319c", SpanId: "b7ad6b7169203331", ParentSpanId: "", TraceState: "",
-    SpanName: "op", SpanKind: "Internal", ServiceName: "svc", ResourceAttributes: {}, ScopeName: "", ScopeVersion: "", SpanAttributes: {},
-    Duration: "1", StatusCode: "Unset", StatusMessage: "", "Events.Timestamp": [], "Events.Name": [], "Events.Attributes": [],
-    "Links.TraceId": [], "Links.SpanId": [], "Links.TraceState": [], "Links.Attributes": [],
-    ErrorCode: "", ErrorRetryable: false, ErrorFingerprint: "", ErrorMessage: "", SourceLanguage: "go", Tenant: "default", IngestedAt: "2026-01-01T00:00:00.000Z",
-    ...fields,
-  };
-}
 
 for (const driver of drivers) {
   describe.skipIf(driver.skip)(`store contract: ${driver.name}`, () => {
