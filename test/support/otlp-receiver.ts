@@ -35,7 +35,10 @@ export async function startOtlpReceiver(): Promise<OtlpReceiver> {
         for (const scopeSpans of resourceSpans.scopeSpans ?? []) {
           for (const span of scopeSpans.spans ?? []) {
             const attributes: Record<string, unknown> = {};
-            for (const kv of span.attributes ?? []) attributes[kv.key] = Object.values(kv.value ?? {})[0];
+            for (const kv of span.attributes ?? []) {
+              const value = kv.value ?? {};
+              attributes[kv.key] = value.intValue !== undefined ? Number(value.intValue) : Object.values(value)[0];
+            }
             spans.push({ name: span.name, serviceName, attributes });
           }
         }
