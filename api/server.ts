@@ -28,7 +28,7 @@ declare module "fastify" {
 }
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
-  const app = Fastify({ loggerInstance: options.deps.logger.child({ role: "api" }) as FastifyBaseLogger, bodyLimit: 1024 * 1024, disableRequestLogging: true });
+  const app = Fastify({ loggerInstance: options.deps.logger.child({ role: "api" }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
 

@@ -5,7 +5,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import type { Kafka, Producer } from "kafkajs";
+import { Partitioners, type Kafka, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 import { Counter, type Registry } from "prom-client";
 import type { CorrelatorSettings } from "../schemas/config.js";
@@ -54,7 +54,7 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
   const incidentsOpened = new Counter({ name: "braid_correlator_incidents_total", help: "Incident versions written, by status", labelNames: ["status"], registers: [deps.registry] });
   const anomaliesFound = new Counter({ name: "braid_correlator_anomalies_total", help: "Anomaly versions written, by kind", labelNames: ["kind"], registers: [deps.registry] });
 
-  const producer: Producer = deps.kafka.producer({ allowAutoTopicCreation: true });
+  const producer: Producer = deps.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
 
   const jobOptions = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, attempts: 3, backoff: { type: "exponential", delay: 1000 } };

@@ -1,7 +1,7 @@
 // The demo: Braid (all roles, embedded chDB) consuming real Kafka. Produces a sample cross-service
 // trace as OTLP protobuf, waits until the API serves it, prints it and the API address.
 // Keeps serving until Ctrl-C when run from a terminal; exits when not (CI, pipes).
-import { Kafka, logLevel } from "kafkajs";
+import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { loadConfig } from "../runtime/config.js";
 import { startBraid } from "../runtime/app.js";
 import { createLogger } from "../runtime/logger.js";
@@ -12,7 +12,7 @@ const logger = createLogger(config.log.level);
 const braid = await startBraid(config, { logger });
 
 const kafka = new Kafka({ clientId: "braid-demo", brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-const producer = kafka.producer();
+const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
 await producer.connect();
 const traceId = newTraceId();
 const [frontend, checkout, payments, db] = [newSpanId(), newSpanId(), newSpanId(), newSpanId()];
