@@ -1,59 +1,54 @@
-// The demo: Braid (all roles, embedded chDB) consuming real Kafka. Produces a sample cross-service
-// trace as OTLP protobuf, waits until the API serves it, prints it and the API address.
-// Keeps serving until Ctrl-C when run from a terminal; exits when not (CI, pipes).
-import { Kafka, Partitioners, logLevel } from "kafkajs";
-import { loadConfig } from "../runtime/config.js";
-import { startBraid } from "../runtime/app.js";
-import { createLogger } from "../runtime/logger.js";
-import { encodeTraces, hex, newSpanId, newTraceId, traceRequest } from "./lib/otlp-builder.js";
+// The demo (the README's main job): the example shop's Go and Rust services run against the real
+// Kafka with an injected fault, Braid (all roles, embedded chDB) ingests their telemetry, opens
+// an incident and ranks its root causes. Prints the incident and the API address; keeps serving
+// until Ctrl-C when run from a terminal, exits when not (CI, pipes).
+//
+//   npm run demo                                   # the default scenario
+//   npm run demo -- examples/scenarios/<name>.yaml # another one
+import path from "node:path";
+import { repoRoot } from "../examples/runner/index.js";
+import { runScenarioWithBraid } from "./lib/braid-scenario.js";
+import { freePortOr } from "./lib/ports.js";
 
-const config = loadConfig({ BRAID_CHDB_PATH: ".braid/demo/chdb", BRAID_LOG_LEVEL: "warn", ...process.env });
-const logger = createLogger(config.log.level);
-const braid = await startBraid(config, { logger });
+const scenarioFile = path.resolve(process.argv[2] ?? path.join(repoRoot, "examples/scenarios/payments-postgres-connection-refused.yaml"));
+const apiPort = await freePortOr(Number(process.env.BRAID_API_PORT ?? 8080));
 
-const kafka = new Kafka({ clientId: "braid-demo", brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
-const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-await producer.connect();
-const traceId = newTraceId();
-const [frontend, checkout, payments, db] = [newSpanId(), newSpanId(), newSpanId(), newSpanId()];
-const t0 = BigInt(Date.now()) * 1_000_000n;
-const ms = 1_000_000n;
-await producer.send({
-  topic: config.kafka.traces.topic,
-  messages: [
-    { value: encodeTraces(traceRequest("frontend", [{ traceId, spanId: frontend, name: "GET /checkout", kind: 2, startNs: t0, durationNs: 80n * ms, attributes: { "http.request.method": "GET", "http.response.status_code": 502 }, status: { code: 2 } }], "go")) },
-    { value: encodeTraces(traceRequest("checkout", [{ traceId, spanId: checkout, parentSpanId: frontend, name: "POST /orders", kind: 2, startNs: t0 + 3n * ms, durationNs: 70n * ms, attributes: { "http.response.status_code": 502 }, status: { code: 2, message: "payments: 503 Service Unavailable" } }], "go")) },
-    {
-      value: encodeTraces(
-        traceRequest("payments", [
-          { traceId, spanId: payments, parentSpanId: checkout, name: "POST /charge", kind: 2, startNs: t0 + 6n * ms, durationNs: 60n * ms, attributes: { "http.response.status_code": 503 }, status: { code: 2, message: "Connection refused (os error 111)" } },
-          { traceId, spanId: db, parentSpanId: payments, name: "SELECT payments", kind: 3, startNs: t0 + 8n * ms, durationNs: 50n * ms, attributes: { "db.system": "postgresql", "server.address": "postgres", "server.port": 5432 }, status: { code: 2, message: "Connection refused (os error 111)" } },
-        ], "rust"),
-      ),
-    },
-  ],
+console.log(`Running ${path.relative(repoRoot, scenarioFile)}: Go and Rust services → Kafka → Braid. This takes about two minutes.`);
+const { braid, run, score } = await runScenarioWithBraid(scenarioFile, {
+  keepBraid: true,
+  apiPort,
+  chdbPath: ".braid/demo/chdb",
+  log: (line) => console.log(`  ${line}`),
 });
-await producer.disconnect();
 
-const url = `${braid.apiAddress}/api/v1/traces/${hex(traceId)}`;
-let trace: { SpanCount: number; Spans: { Depth: number; ServiceName: string; SourceLanguage: string; SpanName: string; Duration: string; StatusCode: string; ErrorCode: string; StatusMessage: string }[] } | undefined;
-for (let attempt = 0; attempt < 240 && trace?.SpanCount !== 4; attempt++) {
-  const response = await fetch(url);
-  if (response.ok) trace = (await response.json()) as typeof trace;
-  else await new Promise((resolve) => setTimeout(resolve, 250));
-}
-if (!trace || trace.SpanCount !== 4) {
-  console.error(`the sample trace did not become queryable at ${url}`);
-  await braid.stop();
-  process.exit(1);
-}
+const api = braid.apiAddress!;
+const stored = await braid.store.query<{ ServiceName: string; SourceLanguage: string; ErrorCode: string; Spans: string }>(
+  `SELECT ServiceName, SourceLanguage, ErrorCode, count() AS Spans FROM {{db}}.otel_traces GROUP BY ServiceName, SourceLanguage, ErrorCode ORDER BY ServiceName, ErrorCode`,
+);
+console.log(`\nLoad: ${run.load?.sent ?? 0} requests (${run.load?.failed ?? 0} failed). Spans stored per service and glossary code:`);
+for (const row of stored) console.log(`  ${row.ServiceName.padEnd(10)} ${row.SourceLanguage.padEnd(5)} ${(row.ErrorCode || "(no error)").padEnd(36)} ${row.Spans}`);
 
-console.log(`\nBraid stored trace ${hex(traceId)} (${trace.SpanCount} spans from Kafka topic ${config.kafka.traces.topic}):\n`);
-for (const span of trace.Spans) {
-  const status = span.StatusCode === "Error" ? `  ERROR ${span.ErrorCode || ""} ${span.StatusMessage}`.trimEnd() : "";
-  console.log(`${"  ".repeat(span.Depth)}${span.ServiceName} [${span.SourceLanguage}] ${span.SpanName}  ${Number(span.Duration) / 1e6} ms${status}`);
+const fault = run.faults[0];
+if (fault) console.log(`\nInjected: ${fault.kind ?? "latency"} on ${fault.service}${fault.dependency ? ` → ${fault.dependency}` : ""} at ${fault.startedAt.toISOString()}`);
+const incident = score.incident;
+if (!incident) {
+  console.log(`\nBraid opened no incident (${score.incidents} in all).`);
+} else {
+  console.log(`\nIncident ${incident.incidentId} [${incident.status}]: ${incident.title}`);
+  console.log(`  started ${new Date(incident.startedAt * 1000).toISOString()}, detected ${score.detectionDelaySeconds ?? "?"} s after the fault started`);
+  console.log(`  services: ${incident.services.join(", ")}`);
+  console.log(`  error codes: ${Object.entries(incident.errorCodes).map(([code, n]) => `${code} ×${n}`).join(", ") || "none"}`);
+  console.log("  root-cause candidates:");
+  incident.rootCauses.slice(0, 3).forEach((candidate, i) => console.log(`    ${i + 1}. ${candidate.node} (${candidate.nodeType}, score ${candidate.score}): ${candidate.reason}`));
+  if (incident.exemplarTraceIds[0]) console.log(`  exemplar trace: ${api}/api/v1/traces/${incident.exemplarTraceIds[0]}`);
+  for (const log of incident.sampleLogs.slice(0, 2)) console.log(`  log: ${log.serviceName}: ${log.body.slice(0, 160)}`);
+  console.log(`  details: ${api}/api/v1/incidents/${incident.incidentId}`);
 }
-console.log(`\nAPI: ${braid.apiAddress}   (try ${url}, ${braid.apiAddress}/healthz, ${braid.apiAddress}/api/docs/openapi.json)`);
+if (score.expectedRootCause) {
+  const verdict = score.rank === 1 ? "ranked first" : score.rank ? `ranked ${score.rank}` : "not among the candidates";
+  console.log(`\nExpected root cause ${score.expectedRootCause.service} ${score.expectedRootCause.code}: ${verdict}.`);
+}
+console.log(`\nAPI: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
 
 if (process.stdin.isTTY) {
   console.log("Serving until Ctrl-C.");
@@ -62,4 +57,5 @@ if (process.stdin.isTTY) {
   process.once("SIGTERM", stop);
 } else {
   await braid.stop();
+  process.exit(incident ? 0 : 1);
 }
