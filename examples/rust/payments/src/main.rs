@@ -32,7 +32,13 @@ struct Payments {
 }
 
 fn db_failure(error: DbError) -> Failure {
-    let status = if error.is_timeout() { StatusCode::GATEWAY_TIMEOUT } else { StatusCode::INTERNAL_SERVER_ERROR };
+    let status = if error.is_timeout() {
+        StatusCode::GATEWAY_TIMEOUT
+    } else if error.is_pool_exhausted() {
+        StatusCode::SERVICE_UNAVAILABLE
+    } else {
+        StatusCode::INTERNAL_SERVER_ERROR
+    };
     Failure::new(status, &error, error.type_name())
 }
 

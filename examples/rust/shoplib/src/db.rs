@@ -63,8 +63,12 @@ impl DbError {
             DbError::Elapsed(_) => "tokio::time::error::Elapsed",
         }
     }
+    /// A query that ran out of time (the handler answers 504); pool waits are exhaustion (503).
     pub fn is_timeout(&self) -> bool {
-        matches!(self, DbError::Elapsed(_) | DbError::PgPoolTimedOut | DbError::RedisPoolTimeout)
+        matches!(self, DbError::Elapsed(_))
+    }
+    pub fn is_pool_exhausted(&self) -> bool {
+        matches!(self, DbError::PgPoolTimedOut | DbError::RedisPoolTimeout)
     }
 }
 
