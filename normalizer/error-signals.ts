@@ -67,6 +67,8 @@ export function spanErrorSignal(input: SpanErrorInput): ErrorSignal | undefined 
   // (e.g. "Connection refused") is often only there. Go stack traces are frames only: not searched.
   const stack = exception?.["exception.stacktrace"];
   if (stack && input.language === "rust") otherTexts.push(stack);
+  // error.type is a low-cardinality class ("timeout", "java.net.UnknownHostException"): text too.
+  if (errorType) otherTexts.push(errorType);
   return {
     message: exceptionMessage || input.statusMessage || "",
     otherTexts,
