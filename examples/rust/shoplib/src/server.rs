@@ -192,7 +192,9 @@ async fn observe(State(shop): State<Arc<Shop>>, request: Request, next: Next) ->
         ])
         .start_with_context(&tracer, &parent);
     let cx = parent.with_span(span);
-    let log_span = tracing::info_span!("request", method = %method, route = %route);
+    // The service name rides on the request span, so every line logged in it ("span",
+    // "spans") says which service wrote it.
+    let log_span = tracing::info_span!("request", service = %shop.config.service, method = %method, route = %route);
 
     shop.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
     let response = next.run(request).instrument(log_span).with_context(cx.clone()).await;
@@ -286,12 +288,12 @@ pub async fn serve(shop: Arc<Shop>, app: Router, telemetry: Telemetry) -> Result
     let bound = listener.local_addr().map_err(|e| e.to_string())?;
     // Printed for the runner, which waits for it.
     println!("listening on {bound}");
-    tracing::info!(listen = %bound, store = %shop.store_addr, "service started");
+    tracing::info!(service = %shop.config.service, listen = %bound, store = %shop.store_addr, "service started");
     axum::serve(listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
         .await
         .map_err(|e| e.to_string())?;
-    tracing::info!("shutting down");
+    tracing::info!(service = %shop.config.service, "shutting down");
     tokio::time::sleep(Duration::from_millis(50)).await;
     telemetry.shutdown().await;
     Ok(())
