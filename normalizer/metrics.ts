@@ -16,8 +16,14 @@ function finite(value: unknown): number {
   return Number.isFinite(n) ? n : 0;
 }
 
+/** An Int32 column value (Scale, offsets, AggregationTemporality); 0 when out of range. */
 function int(value: unknown): number {
-  return typeof value === "number" && Number.isInteger(value) ? value : 0;
+  return typeof value === "number" && Number.isInteger(value) && value >= -2147483648 && value <= 2147483647 ? value : 0;
+}
+
+/** A UInt32 column value (Flags, ScopeDroppedAttrCount); 0 when out of range. */
+function uint32(value: unknown): number {
+  return typeof value === "number" && Number.isInteger(value) && value >= 0 && value <= 4294967295 ? value : 0;
 }
 
 function uint64String(value: unknown): string {
@@ -67,7 +73,7 @@ function pointColumns(point: PointBase, shared: Shared) {
     Attributes: attributeMap(point.attributes, shared.limits, shared.stats),
     StartTimeUnix: nanosString(point.startTimeUnixNano),
     TimeUnix: time,
-    Flags: int(point.flags) >= 0 ? int(point.flags) : 0,
+    Flags: uint32(point.flags),
   };
 }
 
@@ -208,7 +214,7 @@ export function normalizeMetrics(req: ExportMetricsServiceRequest, ctx: Normaliz
         ScopeName: typeof scope?.name === "string" ? scope.name : "",
         ScopeVersion: typeof scope?.version === "string" ? scope.version : "",
         ScopeAttributes: attributeMap(scope?.attributes, limits, ctx.stats),
-        ScopeDroppedAttrCount: int(scope?.droppedAttributesCount) >= 0 ? int(scope?.droppedAttributesCount) : 0,
+        ScopeDroppedAttrCount: uint32(scope?.droppedAttributesCount),
         ScopeSchemaUrl: typeof scopeMetrics.schemaUrl === "string" ? scopeMetrics.schemaUrl : "",
         ServiceName: resource.serviceName,
         SourceLanguage: resource.language,
