@@ -37,6 +37,8 @@ async function baselineRank(store: Store, tenant: string, from: number, to: numb
 
 interface Row extends ScenarioScore {
   baselineRank?: number;
+  /** Why the scenario could not be run. */
+  error?: string;
 }
 
 const rows: Row[] = [];
@@ -54,7 +56,7 @@ for (const file of files) {
     process.stderr.write(`  → incidents ${row.incidents}, rank ${row.rank ?? "-"}, code ${row.codeMatches ?? "-"}, delay ${row.detectionDelaySeconds ?? "-"} s\n`);
   } catch (err) {
     process.stderr.write(`  failed: ${(err as Error).stack}\n`);
-    rows.push({ scenario: name, expectedIncident: true, incidents: 0 });
+    rows.push({ scenario: name, expectedIncident: true, incidents: 0, error: (err as Error).message.split("\n")[0] });
   }
 }
 
@@ -69,7 +71,7 @@ const lines = [
   ...rows.map((r) =>
     [
       r.scenario,
-      r.expectedRootCause ? `${r.expectedRootCause.service} ${r.expectedRootCause.code}` : "none (fault-free)",
+      r.error ? `run failed: ${r.error}` : r.expectedRootCause ? `${r.expectedRootCause.service} ${r.expectedRootCause.code}` : "none (fault-free)",
       r.incidents,
       r.rank ?? (r.expectedIncident ? "missed" : "-"),
       r.codeMatches === undefined ? "-" : r.codeMatches ? "yes" : `no (${r.topCode || "none"})`,

@@ -23,6 +23,12 @@ describe("configuration", () => {
     expect(config.store.clickhouseUrl).toBe("http://ch:8123");
   });
 
+  it("lets a topic be set without its encoding, and an encoding without its topic", () => {
+    const config = loadConfig({ BRAID_TRACES_TOPIC: "spans_eu", BRAID_LOGS_ENCODING: "otlp_json" });
+    expect(config.kafka.traces).toEqual({ topic: "spans_eu", encoding: "otlp_proto" });
+    expect(config.kafka.logs).toEqual({ topic: "otlp_logs", encoding: "otlp_json" });
+  });
+
   it("stops with a message naming each bad setting, its variable and what is expected", () => {
     let error: unknown;
     try {

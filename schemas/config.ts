@@ -14,12 +14,16 @@ export type Role = z.infer<typeof Role>;
 
 const topicName = z.string().regex(/^[A-Za-z0-9._-]{1,249}$/, "a Kafka topic name ([A-Za-z0-9._-], at most 249 characters)");
 
-export const TopicSettings = z.object({
-  /** A topic name, or a regular expression when it starts with ^ (as in the Collector's receiver). */
-  topic: z.string().min(1),
-  /** Default encoding; a message's content-type header, where present, wins. */
-  encoding: Encoding,
-});
+/** A signal's topic and default encoding; either may be set alone. */
+const topicSettings = (topic: string, encoding: Encoding) =>
+  z
+    .object({
+      /** A topic name, or a regular expression when it starts with ^ (as in the Collector's receiver). */
+      topic: z.string().min(1).default(topic),
+      /** Default encoding; a message's content-type header, where present, wins. */
+      encoding: Encoding.default(encoding),
+    })
+    .prefault({});
 
 const commaList = (item: z.ZodType<string>) =>
   z.preprocess(
@@ -95,10 +99,10 @@ export const BraidConfig = z.object({
       replicationFactor: positiveInt.default(1),
       /** Where new consumer groups start: earliest loses nothing that is still retained. */
       fromBeginning: flag.default(true),
-      traces: TopicSettings.default({ topic: "otlp_spans", encoding: "otlp_proto" }),
-      metrics: TopicSettings.default({ topic: "otlp_metrics", encoding: "otlp_proto" }),
-      logs: TopicSettings.default({ topic: "otlp_logs", encoding: "otlp_proto" }),
-      appLogs: TopicSettings.default({ topic: "app_logs", encoding: "app_log" }),
+      traces: topicSettings("otlp_spans", "otlp_proto"),
+      metrics: topicSettings("otlp_metrics", "otlp_proto"),
+      logs: topicSettings("otlp_logs", "otlp_proto"),
+      appLogs: topicSettings("app_logs", "app_log"),
       deadLetterTopic: topicName.default("braid_dlq"),
       /** Upper bound on one Kafka message; larger ones go to the dead-letter topic. */
       maxMessageBytes: positiveInt.default(8 * 1024 * 1024),
