@@ -19,10 +19,13 @@ export class BatchJournal {
 
   /** The range recorded for the partition that starts at `firstOffset`, if any (its newest state). */
   async at(topic: string, partition: number, firstOffset: bigint): Promise<JournalEntry | undefined> {
+    // Once Stored, a range is never planned again, so a Stored row wins over any Planned one (no
+    // FINAL needed, and no reliance on RecordedAt ordering two writes of the same millisecond).
     const rows = await this.store.query<{ FirstOffset: string; LastOffset: string; State: "Planned" | "Stored" }>(
-      `SELECT FirstOffset, LastOffset, State FROM {{db}}.braid_ingest_batches FINAL
+      `SELECT FirstOffset, LastOffset, State FROM {{db}}.braid_ingest_batches
        WHERE ConsumerGroup = {group:String} AND Topic = {topic:String} AND Partition = {partition:UInt32}
          AND FirstOffset = {from:UInt64}
+       ORDER BY State DESC, RecordedAt DESC
        LIMIT 1`,
       { group: this.group, topic, partition, from: firstOffset.toString() },
     );

@@ -76,8 +76,9 @@ export function processBatch(messages: readonly IngestMessage[], options: BatchO
         throw new DecodeError("message_too_large", `the message has ${message.value.length} bytes, more than the limit of ${options.maxMessageBytes} (kafka.maxMessageBytes)`);
       }
       const encoding = messageEncoding(route, message.headers["content-type"]);
+      const headerTenant = message.headers[options.tenancy.header];
       const ctx: NormalizeContext = {
-        tenant: message.headers[options.tenancy.header] || options.tenancy.default,
+        tenant: headerTenant || options.tenancy.default,
         ingestedAt,
         extraAttributes: headerAttributes(message.headers),
         limits: options.limits,
@@ -92,7 +93,7 @@ export function processBatch(messages: readonly IngestMessage[], options: BatchO
       }
       for (const [table, rows] of Object.entries(produced) as [SignalTable, object[]][]) {
         if (rows.length === 0) continue;
-        applyTenantAttribute(rows, options.tenancy.resourceAttribute);
+        if (!headerTenant) applyTenantAttribute(rows, options.tenancy.resourceAttribute);
         const bucket = result.rows.get(table);
         if (bucket) for (const row of rows) bucket.push(row);
         else result.rows.set(table, rows.slice());
@@ -106,7 +107,11 @@ export function processBatch(messages: readonly IngestMessage[], options: BatchO
   return result;
 }
 
-/** A tenant named by a resource attribute overrides the header's, per resource. */
+/**
+ * Without a tenant header, a resource attribute names the tenant, per resource. The header wins
+ * when both are present: it is set by the pipeline that produced to Kafka (e.g. a gateway that
+ * authenticated the sender), while resource attributes are whatever the service put there.
+ */
 function applyTenantAttribute(rows: object[], attribute: string): void {
   for (const row of rows as { ResourceAttributes?: Record<string, string>; Tenant?: string }[]) {
     const tenant = row.ResourceAttributes?.[attribute];

@@ -22,7 +22,11 @@ export interface IngestSettings {
   maxBytes: number;
   /** Longest a fetch waits for data; a fetch returns as soon as any data is there (minBytes 1). */
   maxWaitTimeMs: number;
-  /** Group session: a member silent this long is evicted. Heartbeats continue while a batch waits on the store. */
+  /**
+   * Group session: a member silent this long is evicted, and a crashed member's partitions wait
+   * this long before they move (the Collector's default, 10 s). Heartbeats go on while a batch
+   * inserts or waits on the store, so only a stalled process is evicted.
+   */
   sessionTimeoutMs: number;
   heartbeatIntervalMs: number;
   /** How long a rebalance waits for members to rejoin; a member abandons a waiting batch at once. */
@@ -50,7 +54,7 @@ export function ingestSettings(config: BraidConfig): IngestSettings {
     maxBytesPerPartition: config.kafka.maxBytesPerPartition,
     maxBytes: config.kafka.maxBytesPerPartition * 4,
     maxWaitTimeMs: 500,
-    sessionTimeoutMs: 30_000,
+    sessionTimeoutMs: 10_000,
     heartbeatIntervalMs: 3_000,
     rebalanceTimeoutMs: 60_000,
     retryBaseMs: 100,

@@ -1,23 +1,36 @@
-// The ingest role: a kafkajs consumer group over the signal topics. Per partition batch:
-//   journal Planned → insert each table (dedup token) → dead letters → journal Stored → commit.
-// Offsets are committed only after everything up to them is stored or dead-lettered. While the
-// store is failing, the batch retries with capped backoff and the partition fetches nothing more
-// (bounded memory); on shutdown or rebalance the batch is abandoned uncommitted and replayed.
+// The ingest role: a kafkajs consumer group over the signal topics, handing each fetched partition
+// batch to the partition workers (partition-worker.ts), which store it and commit it.
+//
+// Guarantees, and where they come from:
+// - at-least-once: autoCommit is off; an offset is committed only after its range is stored and its
+//   dead letters are in Kafka (partition-worker.ts), with the batch's own commit call, which still
+//   works while the consumer is stopping (consumer.commitOffsets silently does nothing then).
+// - no duplicates as queried: batch journal + insert deduplication tokens (partition-worker.ts).
+// - backpressure: a failing write retries with capped backoff inside the batch (retry.ts); kafkajs
+//   fetches again only when every batch of its last fetch is done, so memory stays bounded by one
+//   fetch (maxBytes) and nothing past unstored data is committed.
+// - rebalance: a member that learns of a rebalance stops retrying and skips new batches, so it
+//   rejoins quickly; a batch already stored still commits (the broker accepts commits of the current
+//   generation until the member rejoins).
+// - shutdown: stop() lets the in-flight batches finish (or abandon them if they are waiting on a
+//   failing store), commits what they stored, and leaves the group.
 import type { Tracer } from "@opentelemetry/api";
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage, Producer } from "kafkajs";
+import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 import type { BraidConfig } from "../schemas/config.js";
 import type { Store } from "../store/index.js";
 import { newNormalizeStats } from "../normalizer/index.js";
 import { inSpan } from "../runtime/telemetry.js";
-import { processBatch, type BatchOptions } from "./batch.js";
-import { BatchJournal, dedupToken } from "./batch-journal.js";
-import { sendDeadLetters } from "./dead-letters.js";
+import type { BatchOptions } from "./batch.js";
+import { BatchJournal } from "./batch-journal.js";
+import { ingestSettings } from "./config.js";
+import { kafkaDeadLetterSink } from "./dead-letters.js";
+import { failpointsFromEnv } from "./failpoints.js";
 import { ensureTopics } from "./kafka.js";
 import { headersToStrings, type IngestMessage } from "./message.js";
-import { drainNormalizeStats, type IngestMetrics } from "./metrics.js";
-import { BatchAbandoned, retryUntilDone, type RetryControl } from "./retry.js";
-import { topicRoutes } from "./routing.js";
+import type { IngestMetrics } from "./metrics.js";
+import { PartitionWorkers, type PartitionControl } from "./partition-worker.js";
+import { BatchAbandoned } from "./retry.js";
 
 export interface IngestDeps {
   config: BraidConfig;
@@ -47,159 +60,139 @@ function toIngestMessage(topic: string, partition: number, message: KafkaMessage
   };
 }
 
+/** Errors by which the group coordinator says this member's generation is over. */
+function isGroupMoving(err: unknown): boolean {
+  const type = (err as { type?: string }).type;
+  return type === "REBALANCE_IN_PROGRESS" || type === "ILLEGAL_GENERATION" || type === "UNKNOWN_MEMBER_ID" || type === "NOT_COORDINATOR_FOR_GROUP" || type === "FENCED_INSTANCE_ID";
+}
+
 export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
   const { config, kafka, store, logger, tracer, metrics } = deps;
+  const settings = ingestSettings(config);
   const log = logger.child({ role: "ingest" });
-  const routes = topicRoutes(config);
-  const group = config.kafka.groupId;
-  const journal = new BatchJournal(store, group);
-  const stats = newNormalizeStats();
-  const batchOptions: BatchOptions = {
-    routes,
-    tenancy: config.tenancy,
-    limits: config.limits,
-    maxMessageBytes: config.kafka.maxMessageBytes,
-    stats,
-  };
+  const group = settings.groupId;
 
-  const namedTopics = routes.flatMap((route) => (route.topic ? [route.topic] : []));
-  await ensureTopics(kafka, [...namedTopics, config.kafka.deadLetterTopic], config.kafka.partitions, config.kafka.replicationFactor);
+  await ensureTopics(kafka, settings.topicsToCreate, settings.partitions, settings.replicationFactor);
 
-  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false });
+  const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
+  const batchOptions: BatchOptions = {
+    routes: settings.routes,
+    tenancy: settings.tenancy,
+    limits: settings.limits,
+    maxMessageBytes: settings.maxMessageBytes,
+    stats: newNormalizeStats(),
+  };
+  const workers = new PartitionWorkers({
+    group,
+    store,
+    journal: new BatchJournal(store, group),
+    deadLetters: kafkaDeadLetterSink(producer, settings.deadLetterTopic, group),
+    batchOptions,
+    metrics,
+    tracer,
+    logger: log,
+    failpoint: failpointsFromEnv(),
+  });
+
   const consumer: Consumer = kafka.consumer({
     groupId: group,
-    sessionTimeout: 30_000,
-    heartbeatInterval: 3_000,
-    maxBytesPerPartition: config.kafka.maxBytesPerPartition,
-    maxBytes: config.kafka.maxBytesPerPartition * 4,
+    sessionTimeout: settings.sessionTimeoutMs,
+    rebalanceTimeout: settings.rebalanceTimeoutMs,
+    heartbeatInterval: settings.heartbeatIntervalMs,
+    maxBytesPerPartition: settings.maxBytesPerPartition,
+    maxBytes: settings.maxBytes,
+    maxWaitTimeInMs: settings.maxWaitTimeMs,
     allowAutoTopicCreation: false,
   });
   await consumer.connect();
-  for (const route of routes) {
-    await consumer.subscribe({ topics: [route.topic ?? route.pattern!], fromBeginning: config.kafka.fromBeginning });
+  for (const route of settings.routes) {
+    await consumer.subscribe({ topics: [route.topic ?? route.pattern!], fromBeginning: settings.fromBeginning });
   }
 
-  // Partitions whose journal was consulted since this process was (re)assigned them.
-  const journalChecked = new Set<string>();
   let ready = false;
+  // One generation of group membership: set when the member learns the group is rebalancing, reset
+  // when it has joined again (kafkajs then re-reads the committed offsets of its new assignment).
+  let generation = { moving: false };
   consumer.on(consumer.events.GROUP_JOIN, (event) => {
-    journalChecked.clear();
+    generation = { moving: false };
+    workers.reset();
     ready = true;
     log.info({ assignment: event.payload.memberAssignment }, "joined consumer group");
   });
+  consumer.on(consumer.events.CRASH, (event) => {
+    log.error({ err: event.payload.error, restart: event.payload.restart }, "ingest consumer crashed");
+  });
 
-  async function storeRange(payload: EachBatchPayload, messages: IngestMessage[], control: RetryControl): Promise<void> {
-    const { topic, partition } = payload.batch;
-    const first = BigInt(messages[0]!.offset);
-    const last = BigInt(messages[messages.length - 1]!.offset);
-    const result = await inSpan(tracer, "ingest.decode", { "messaging.destination.name": topic, "messaging.batch.message_count": messages.length }, async () =>
-      processBatch(messages, batchOptions),
-    );
-    await retryUntilDone(() => journal.record(topic, partition, first, last, "Planned"), control);
-    const token = dedupToken(group, topic, partition, first, last);
-    for (const [table, rows] of result.rows) {
-      await inSpan(tracer, "ingest.insert", { "db.collection.name": table, "db.operation.batch.size": rows.length }, async () => {
-        const end = metrics.insertSeconds.startTimer({ table });
-        await retryUntilDone(() => store.insert(table, rows, { dedupToken: token }), {
-          ...control,
-          onRetry: (err, attempt, delay) => {
-            metrics.insertRetries.inc({ table });
-            control.onRetry(err, attempt, delay);
-          },
-        });
-        end();
-      });
-    }
-    if (result.deadLetters.length > 0) {
-      await retryUntilDone(() => sendDeadLetters(producer, config.kafka.deadLetterTopic, result.deadLetters, group), control);
-      for (const letter of result.deadLetters) {
-        metrics.deadLetters.inc({ topic, code: letter.code });
-        log.warn({ topic, partition, offset: letter.message.offset, code: letter.code, reason: letter.reason }, "message sent to the dead-letter topic");
+  async function eachBatch(payload: EachBatchPayload): Promise<void> {
+    const { batch, isRunning, isStale } = payload;
+    if (batch.messages.length === 0 || !isRunning()) return;
+    const current = generation;
+    const heartbeat = async () => {
+      try {
+        await payload.heartbeat();
+      } catch (err) {
+        if (isGroupMoving(err)) current.moving = true;
+        throw err;
       }
+    };
+    // Learn of a rebalance before starting: then this batch is left to the next owner at once.
+    await heartbeat().catch(() => {});
+    if (current.moving) return;
+    const { topic, partition } = batch;
+    const control: PartitionControl = {
+      async commit(nextOffset) {
+        const offsets = { topics: [{ topic, partitions: [{ partition, offset: nextOffset.toString() }] }] };
+        for (let attempt = 1; ; attempt++) {
+          try {
+            await payload.commitOffsetsIfNecessary(offsets);
+            break;
+          } catch (err) {
+            if (isGroupMoving(err)) current.moving = true;
+            // The rows are stored and journaled Stored: whoever replays this range skips it.
+            if (current.moving || !isRunning() || attempt >= 5) throw err;
+            metrics.retries.inc({ operation: "commit" });
+            await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+          }
+        }
+        payload.resolveOffset((nextOffset - 1n).toString());
+      },
+      advance: (lastOffset) => payload.resolveOffset(lastOffset.toString()),
+      rewind: (offset) => consumer.seek({ topic, partition, offset: offset.toString() }),
+      retry: {
+        shouldContinue: () => isRunning() && !current.moving && !isStale(),
+        heartbeat,
+        giveUp: isGroupMoving,
+        baseMs: settings.retryBaseMs,
+        capMs: settings.retryCapMs,
+        onRetry: (err, attempt, delayMs) => log.warn({ topic, partition, attempt, delayMs, err: (err as Error).message }, "store or Kafka write failed; retrying"),
+      },
+    };
+    // Heartbeats go on while a long insert runs, so the member is not evicted while it works.
+    const keepAlive = setInterval(() => void heartbeat().catch(() => {}), Math.max(500, settings.heartbeatIntervalMs / 2));
+    try {
+      await inSpan(tracer, "ingest.consume_batch", { "messaging.destination.name": topic, "messaging.destination.partition.id": String(partition), "messaging.batch.message_count": batch.messages.length }, async () => {
+        const messages = batch.messages.map((message) => toIngestMessage(topic, partition, message));
+        await workers.handle({ topic, partition, messages, highWatermark: BigInt(batch.highWatermark) }, control);
+      });
+    } catch (err) {
+      if (err instanceof BatchAbandoned) {
+        const reason = !isRunning() ? "shutdown" : "rebalance";
+        metrics.abandoned.inc({ topic, reason });
+        log.info({ topic, partition, reason, detail: err.message }, "batch left uncommitted; it will be replayed");
+        return;
+      }
+      throw err;
+    } finally {
+      clearInterval(keepAlive);
     }
-    await retryUntilDone(() => journal.record(topic, partition, first, last, "Stored"), control);
-    await commit(payload, last);
-    const signal = routes.find((route) => (route.topic ? route.topic === topic : route.pattern!.test(topic)))?.signal ?? "unknown";
-    metrics.messages.inc({ topic, signal, outcome: "stored" }, messages.length - result.deadLetters.length);
-    if (result.deadLetters.length) metrics.messages.inc({ topic, signal, outcome: "dead_lettered" }, result.deadLetters.length);
-    for (const [itemSignal, count] of Object.entries(result.items)) if (count) metrics.items.inc({ signal: itemSignal }, count);
-    metrics.batchMessages.observe({ topic }, messages.length);
-    drainNormalizeStats(stats, metrics);
-  }
-
-  async function commit(payload: EachBatchPayload, lastOffset: bigint): Promise<void> {
-    const { topic, partition } = payload.batch;
-    payload.resolveOffset(lastOffset.toString());
-    await consumer.commitOffsets([{ topic, partition, offset: (lastOffset + 1n).toString() }]);
-  }
-
-  /**
-   * The first batch after an assignment may replay a range recorded before a crash: a Stored range
-   * is skipped, a Planned one is re-inserted with exactly its old bounds (and so its old token).
-   */
-  async function replayBoundary(payload: EachBatchPayload, messages: IngestMessage[]): Promise<{ skip: bigint | undefined; planned: bigint | undefined }> {
-    const { topic, partition } = payload.batch;
-    const key = `${topic}/${partition}`;
-    if (journalChecked.has(key)) return { skip: undefined, planned: undefined };
-    const entry = await journal.latestFrom(topic, partition, BigInt(messages[0]!.offset));
-    journalChecked.add(key);
-    if (!entry) return { skip: undefined, planned: undefined };
-    const lastFetched = BigInt(messages[messages.length - 1]!.offset);
-    if (entry.state === "Stored") {
-      metrics.replays.inc({ topic, outcome: "skipped_stored" });
-      log.info({ topic, partition, first: entry.firstOffset.toString(), last: entry.lastOffset.toString() }, "skipping a range stored before the last commit");
-      return { skip: entry.lastOffset, planned: undefined };
-    }
-    if (lastFetched < entry.lastOffset) {
-      // Only a fetch cut short (e.g. at a log segment end) gets here; the range cannot be rebuilt
-      // exactly, so it is inserted as fetched and may repeat rows that had already landed.
-      metrics.replays.inc({ topic, outcome: "short_replay" });
-      log.warn({ topic, partition, planned: `${entry.firstOffset}-${entry.lastOffset}`, fetchedTo: lastFetched.toString() }, "replayed range is shorter than planned; duplicates possible");
-      return { skip: undefined, planned: undefined };
-    }
-    metrics.replays.inc({ topic, outcome: "reinserted_planned" });
-    return { skip: undefined, planned: entry.lastOffset };
   }
 
   await consumer.run({
     autoCommit: false,
     eachBatchAutoResolve: false,
-    partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
-    eachBatch: async (payload) => {
-      const { batch, isRunning, isStale, heartbeat } = payload;
-      if (batch.messages.length === 0) return;
-      const control: RetryControl = {
-        shouldContinue: () => isRunning() && !isStale(),
-        heartbeat,
-        onRetry: (err, attempt, delayMs) =>
-          log.warn({ topic: batch.topic, partition: batch.partition, attempt, delayMs, err: (err as Error).message }, "store or Kafka write failed; retrying"),
-      };
-      await inSpan(tracer, "ingest.consume_batch", { "messaging.destination.name": batch.topic, "messaging.destination.partition.id": String(batch.partition), "messaging.batch.message_count": batch.messages.length }, async () => {
-        try {
-          let messages = batch.messages.map((message) => toIngestMessage(batch.topic, batch.partition, message));
-          const boundary = await retryUntilDone(() => replayBoundary(payload, messages), control);
-          if (boundary.skip !== undefined) {
-            await commit(payload, boundary.skip);
-            messages = messages.filter((message) => BigInt(message.offset) > boundary.skip!);
-          }
-          if (boundary.planned !== undefined) {
-            const planned = messages.filter((message) => BigInt(message.offset) <= boundary.planned!);
-            await storeRange(payload, planned, control);
-            messages = messages.filter((message) => BigInt(message.offset) > boundary.planned!);
-          }
-          if (messages.length > 0) await storeRange(payload, messages, control);
-          const lag = Number(batch.offsetLag());
-          metrics.consumerLag.set({ topic: batch.topic, partition: String(batch.partition) }, Number.isFinite(lag) ? lag : 0);
-        } catch (err) {
-          if (err instanceof BatchAbandoned) {
-            log.info({ topic: batch.topic, partition: batch.partition, reason: err.message }, "batch left uncommitted; it will be replayed");
-            return;
-          }
-          throw err;
-        }
-      });
-    },
+    partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+    eachBatch,
   });
 
   return {

@@ -9,6 +9,8 @@ export interface RetryControl {
   /** Called while waiting, so the consumer group does not evict a member that is only waiting. */
   heartbeat(): Promise<void>;
   onRetry(error: unknown, attempt: number, delayMs: number): void;
+  /** Errors that retrying cannot fix (e.g. the group moved on): thrown at once. */
+  giveUp?(error: unknown): boolean;
   /** Backoff of the first retry and the most it grows to. */
   baseMs?: number;
   capMs?: number;
@@ -35,6 +37,7 @@ export async function retryUntilDone<T>(operation: () => Promise<T>, control: Re
     try {
       return await operation();
     } catch (err) {
+      if (control.giveUp?.(err)) throw err;
       if (!control.shouldContinue()) throw new BatchAbandoned((err as Error).message);
       const delay = backoffDelay(attempt, control.baseMs, control.capMs);
       control.onRetry(err, attempt + 1, delay);

@@ -1,0 +1,132 @@
+// Crash safety of ingest, with Braid as a real child process on its own chDB directory:
+// kill -9 in the middle of a stream, and crashes at each exact step of storing a range
+// (failpoints), each followed by a restart on the same directory. Afterwards every span must be
+// queryable exactly once.
+import { Kafka, Partitioners, logLevel, type Admin, type Producer } from "kafkajs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Store } from "../../store/index.js";
+import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
+import { allCommitted, braidEnv, committedOffsets, joinedGroup, spanMessage, spawnBraid, sumOffsets, withChdb, type BraidChild } from "./ingest-support.js";
+
+const kafka = new Kafka({ clientId: "ingest-crash-test", brokers: [kafkaBrokers], logLevel: logLevel.NOTHING });
+let admin: Admin;
+let producer: Producer;
+
+beforeAll(async () => {
+  await requireServices();
+  admin = kafka.admin();
+  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
+  await Promise.all([admin.connect(), producer.connect()]);
+});
+afterAll(async () => {
+  await producer?.disconnect();
+  await admin?.disconnect();
+});
+
+/** Checks that the store holds exactly the expected spans, each once. */
+async function expectExactlyOnce(store: Store, expected: string[]): Promise<void> {
+  const [totals] = await store.query<{ rows: string; distinct: string }>("SELECT count() AS rows, uniqExact(SpanId) AS distinct FROM {{db}}.otel_traces");
+  await store.exec("CREATE TABLE {{db}}.expected_spans (SpanId String) ENGINE = Memory");
+  for (let i = 0; i < expected.length; i += 50_000) await store.insert("expected_spans", expected.slice(i, i + 50_000).map((SpanId) => ({ SpanId })));
+  const [missing] = await store.query<{ n: string }>("SELECT count() AS n FROM {{db}}.expected_spans WHERE SpanId NOT IN (SELECT SpanId FROM {{db}}.otel_traces)");
+  await store.exec("DROP TABLE {{db}}.expected_spans");
+  expect({ rows: Number(totals!.rows), distinct: Number(totals!.distinct), missing: Number(missing!.n) }).toEqual({ rows: expected.length, distinct: expected.length, missing: 0 });
+}
+
+async function stopGracefully(braid: BraidChild): Promise<void> {
+  braid.child.kill("SIGTERM");
+  expect(await braid.exited).toEqual({ code: 0, signal: null });
+}
+
+describe("ingest crash safety (bin/braid.ts child process, own chDB directory)", () => {
+  it("kill -9 twice in the middle of a 100k-span stream, restart on the same directory: every span queryable exactly once", async () => {
+    const suffix = uniqueSuffix();
+    const storage = tempDir("crash-stream");
+    const config = isolatedConfig(suffix, storage.dir, { roles: ["ingest"], kafka: { partitions: 2 } });
+    const topic = config.kafka.traces.topic;
+    const env = braidEnv(config);
+    const messages = 400;
+    const spansPerMessage = 250;
+    const produced: string[] = [];
+    try {
+      let braid = spawnBraid(env);
+      await braid.waitForLog(joinedGroup, "the first process to join its group");
+
+      // The stream: 4 messages per produce call (one record batch), paced, while Braid ingests.
+      let sent = 0;
+      const stream = (async () => {
+        for (let i = 0; i < messages; i += 4) {
+          const batch = [0, 1, 2, 3].map((j) => spanMessage(`crash-svc-${(i + j) % 3}`, spansPerMessage));
+          for (const message of batch) produced.push(...message.spanIds);
+          await producer.send({ topic, messages: batch.map((message) => ({ value: message.value })) });
+          sent += batch.length;
+          await new Promise((resolve) => setTimeout(resolve, 15));
+        }
+      })();
+
+      for (const killAt of [messages / 4, (messages * 5) / 8]) {
+        await eventually(() => committedOffsets(admin, config.kafka.groupId, topic).then(sumOffsets), (n) => n >= BigInt(killAt), `${killAt} messages committed`);
+        braid.child.kill("SIGKILL");
+        expect((await braid.exited).signal).toBe("SIGKILL");
+        braid = spawnBraid(env);
+        await braid.waitForLog(joinedGroup, "the restarted process to join its group");
+      }
+      await stream;
+      expect(sent).toBe(messages);
+      await eventually(() => allCommitted(admin, config.kafka.groupId, topic), Boolean, "every message committed", 120_000);
+      await stopGracefully(braid);
+
+      expect(produced).toHaveLength(messages * spansPerMessage);
+      await withChdb(storage.dir, config.store.database, (store) => expectExactlyOnce(store, produced));
+    } finally {
+      storage.cleanup();
+    }
+  });
+
+  it("crashes after Planned, after the insert and after Stored, with a shorter fetch on replay: every span exactly once", async () => {
+    const suffix = uniqueSuffix();
+    const storage = tempDir("crash-failpoints");
+    const config = isolatedConfig(suffix, storage.dir, { roles: ["ingest"], kafka: { partitions: 1 } });
+    const topic = config.kafka.traces.topic;
+    const group = config.kafka.groupId;
+    const produced: string[] = [];
+    try {
+      // A backlog of 120 messages of 200 spans (about 14 KB each), one record batch each.
+      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+      for (let i = 0; i < 120; i++) {
+        const message = spanMessage("failpoint-svc", 200);
+        produced.push(...message.spanIds);
+        await producer.send({ topic, messages: [{ value: message.value }] });
+      }
+
+      const run = async (maxBytes: number, failpoint?: string) => {
+        const braid = spawnBraid(braidEnv(config, { kafka: { maxBytesPerPartition: maxBytes } }, failpoint ? { BRAID_INGEST_FAILPOINTS: failpoint } : {}));
+        if (failpoint) expect((await braid.exited).signal).toBe("SIGKILL");
+        return braid;
+      };
+      const logged = (braid: BraidChild, text: string) => braid.lines.some((line) => line.includes(text));
+
+      // 1. Ranges of about 18 messages; dies with the second range inserted but still Planned.
+      const first = await run(256 * 1024, "after_insert=2");
+      expect(sumOffsets(await committedOffsets(admin, group, topic))).toBeGreaterThan(0n);
+      // 2. Fetches of about 4 messages: the planned range is gathered over several fetches and
+      //    inserted again with its token; dies on the third range after Stored, before the commit.
+      const second = await run(64 * 1024, "after_stored=3");
+      expect(logged(second, "gathering the rest before inserting")).toBe(true);
+      expect(logged(second, "inserting it again with the same deduplication token")).toBe(true);
+      // 3. The Stored range is committed without storing it again; dies after planning the next.
+      const third = await run(256 * 1024, "after_planned=2");
+      expect(logged(third, "committing it without storing it again")).toBe(true);
+      // 4. Replays the planned range and finishes the topic.
+      const last = await run(256 * 1024);
+      await eventually(() => allCommitted(admin, group, topic), Boolean, "every message committed", 120_000);
+      expect(logged(last, "inserting it again with the same deduplication token")).toBe(true);
+      await stopGracefully(last);
+      expect(first.lines.some((line) => line.includes("joined consumer group"))).toBe(true);
+
+      await withChdb(storage.dir, config.store.database, (store) => expectExactlyOnce(store, produced));
+    } finally {
+      storage.cleanup();
+    }
+  });
+});
