@@ -195,7 +195,7 @@ function parseJsonLine(o: Json): ParsedLine {
   let traceId = findId([o, fields, span], traceIdKeys, 16) || datadogId(o["dd.trace_id"], 16) || gcpTraceId(o["logging.googleapis.com/trace"]);
   let spanId = findId([o, fields, span], spanIdKeys, 8) || datadogId(o["dd.span_id"], 8) || hexIdFromText(o["logging.googleapis.com/spanId"], 8);
   if (!traceId) spanId = spanId || "";
-  const serviceKey = serviceKeys.find((key) => typeof o[key] === "string" && (o[key] as string).trim() !== "");
+  const service = [o, fields].map((source) => source && serviceKeys.map((key) => source[key]).find((v) => typeof v === "string" && v.trim() !== "")).find(Boolean) as string | undefined;
   return {
     format,
     language: languageOfFormat[format],
@@ -206,7 +206,7 @@ function parseJsonLine(o: Json): ParsedLine {
     errorText: errorText === undefined ? undefined : text(errorText),
     traceId,
     spanId,
-    service: serviceKey ? (o[serviceKey] as string) : undefined,
+    service,
     attributes,
   };
 }
