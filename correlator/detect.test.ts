@@ -4,7 +4,7 @@ import { anomalyId, detectAnomalies, detectionWindow, seriesKeyString } from "./
 import type { Anomaly, RedBucket, RedSeries, WindowStats } from "./types.js";
 
 const settings = CorrelatorSettings.parse({});
-const now = 1_700_000_125; // a tick; the window ends at the last closed bucket before now − 10 s
+const now = 1_700_000_125; // a tick; the window ends at the last bucket boundary before now − 5 s
 const window = detectionWindow(now, settings);
 
 /** Ten minutes of steady baseline buckets, then the three window buckets given. */
@@ -29,7 +29,7 @@ function detect(list: RedSeries[], windows: WindowStats[], active: Anomaly[] = [
 
 describe("anomaly detection", () => {
   it("uses closed buckets only: the window ends at the bucket before now minus the ingest lag", () => {
-    expect(window).toEqual({ windowEnd: 1_700_000_110, windowStart: 1_700_000_080, baselineStart: 1_699_999_480 });
+    expect(window).toEqual({ windowEnd: 1_700_000_120, windowStart: 1_700_000_090, baselineStart: 1_699_999_490 });
   });
 
   it("flags an error-rate rise over the baseline, with its onset bucket, score and dominant codes", () => {

@@ -35,7 +35,7 @@ describe("grouping anomalies into incidents", () => {
   });
 
   it("waits until an anomaly has persisted for pendingSeconds before it opens anything", () => {
-    const fresh = anomaly("payments", "error_rate", t0, { detectedAt: t0 + 20, lastSeenAt: t0 + 30 });
+    const fresh = anomaly("payments", "error_rate", t0, { detectedAt: t0 + 20, lastSeenAt: t0 + 20 + settings.pendingSeconds - 1 });
     expect(planGrouping({ anomalies: [fresh], openIncidents: [], graph: shopGraph, settings, now: t0 + 40 }).opens).toEqual([]);
   });
 

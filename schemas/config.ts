@@ -62,7 +62,7 @@ export const CorrelatorSettings = z.object({
   /** History the baseline is taken from, before the detection window. */
   baselineMinutes: positiveInt.default(10),
   /** Closed buckets only: spans of the newest buckets may still be in Kafka. */
-  ingestLagSeconds: z.coerce.number().int().nonnegative().default(10),
+  ingestLagSeconds: z.coerce.number().int().nonnegative().default(5),
   /** Minimum-volume guards, so quiet endpoints don't page. */
   minCalls: positiveInt.default(20),
   minErrors: positiveInt.default(5),
@@ -73,7 +73,7 @@ export const CorrelatorSettings = z.object({
   minLatencyIncreaseMs: z.coerce.number().nonnegative().default(20),
   robustScoreThreshold: z.coerce.number().positive().default(3),
   /** An anomaly must persist this long before it can open an incident (like a `for` duration). */
-  pendingSeconds: z.coerce.number().int().nonnegative().default(15),
+  pendingSeconds: z.coerce.number().int().nonnegative().default(10),
   /** Anomalies quiet for this long end; an incident whose anomalies all ended resolves. */
   resolveAfterSeconds: positiveInt.default(90),
   /** Anomalies whose onsets are this close and that are connected in the graph form one incident. */
