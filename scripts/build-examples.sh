@@ -21,7 +21,7 @@ sources_hash() {
 build_go() {
   local dir=$ROOT/examples/go out=$ROOT/examples/go/bin
   command -v go >/dev/null || { log "go is required (1.22+) to build examples/go"; exit 1; }
-  local hash; hash=$(sources_hash "$dir" "$(go version)" -name '*.go' -o -name go.mod -o -name go.sum)
+  local hash; hash=$(sources_hash "$dir" "$(go version)" -name '*.go' ! -name '*_test.go' -o -name go.mod -o -name go.sum)
   if [ "${BRAID_EXAMPLES_FORCE:-0}" != 1 ] && [ -f "$out/.source-hash" ] && [ "$(cat "$out/.source-hash")" = "$hash" ] \
     && [ -x "$out/frontend" ] && [ -x "$out/checkout" ] && [ -x "$out/loadgen" ]; then
     log "go: up to date"; return 0
