@@ -2,7 +2,7 @@
 // One bad message never stops the batch; it becomes a dead letter with its reason.
 import type { Encoding, Signal } from "../schemas/config.js";
 import type { SignalTable } from "../schemas/rows.js";
-import { normalizeAppLogLine, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext, type NormalizeStats } from "../normalizer/index.js";
+import { MAX_FUTURE_NANOS, MAX_PAST_NANOS, normalizeAppLogLine, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext, type NormalizeStats } from "../normalizer/index.js";
 import { DecodeError, type DeadLetterCode } from "./decoders/decode-error.js";
 import { decodeProtoLogs, decodeProtoMetrics, decodeProtoTraces } from "./decoders/otlp-proto.js";
 import { decodeJsonLogs, decodeJsonMetrics, decodeJsonTraces } from "./decoders/otlp-json.js";
@@ -57,6 +57,20 @@ function decodeAndNormalize(signal: Signal, encoding: Encoding, value: Buffer, c
 
 const emptyItems = (): Record<Signal, number> => ({ traces: 0, metrics: 0, logs: 0, app_logs: 0 });
 
+/**
+ * The message's Kafka timestamp, as the normalizer's "now" (sanity window of timestamps, and the
+ * time given to items without one, e.g. plain log lines): the time the item was produced rather
+ * than the time it happens to be ingested, and the same on every replay of the message, so a
+ * replayed range yields the same rows. Undefined (the normalizer then uses the clock) when the
+ * timestamp is missing or itself outside the sanity window around the clock.
+ */
+export function kafkaTimeNanos(timestampMs: string, wallNanos: bigint): bigint | undefined {
+  const ms = Number(timestampMs);
+  if (!Number.isSafeInteger(ms) || ms <= 0) return undefined;
+  const nanos = BigInt(ms) * 1_000_000n;
+  return nanos < wallNanos - MAX_PAST_NANOS || nanos > wallNanos + MAX_FUTURE_NANOS ? undefined : nanos;
+}
+
 /** Kafka headers become resource attributes under kafka.header.<name> (as the Collector does). */
 function headerAttributes(headers: Record<string, string>): Record<string, string> {
   const out: Record<string, string> = {};
@@ -66,7 +80,9 @@ function headerAttributes(headers: Record<string, string>): Record<string, strin
 
 export function processBatch(messages: readonly IngestMessage[], options: BatchOptions): BatchResult {
   const result: BatchResult = { rows: new Map(), deadLetters: [], items: emptyItems() };
-  const ingestedAt = (options.now?.() ?? new Date()).toISOString();
+  const now = options.now?.() ?? new Date();
+  const ingestedAt = now.toISOString();
+  const wallNanos = BigInt(now.getTime()) * 1_000_000n;
   for (const message of messages) {
     const route = routeFor(options.routes, message.topic);
     try {
@@ -80,6 +96,7 @@ export function processBatch(messages: readonly IngestMessage[], options: BatchO
       const ctx: NormalizeContext = {
         tenant: headerTenant || options.tenancy.default,
         ingestedAt,
+        nowNanos: kafkaTimeNanos(message.timestamp, wallNanos),
         extraAttributes: headerAttributes(message.headers),
         limits: options.limits,
         stats: options.stats,
