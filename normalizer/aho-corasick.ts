@@ -1,69 +1,78 @@
-// Multi-pattern substring search (Aho–Corasick): finds which of many lowercase literals occur in a
-// text in one pass over it, so the glossary's ~200 patterns cost one scan per message instead of
-// one substring search each.
+// Multi-pattern substring search (Aho–Corasick), compiled to a dense ASCII automaton: finds which
+// of many lowercase literals occur in a text in one pass, one array lookup per character,
+// case-insensitively (A–Z fold to a–z in the table), without lowercasing the text first. So the
+// glossary's ~250 patterns cost one scan per message instead of a substring search each.
+// Literals must be lowercase ASCII (the glossary schema enforces it); any non-ASCII character in a
+// text restarts the automaton, which is exact for ASCII literals.
+
+const ALPHABET = 128;
 
 export class AhoCorasick {
-  private readonly goto: Map<number, number>[] = [new Map()];
-  private readonly fail: number[] = [0];
-  private readonly output: number[][] = [[]];
-  /** ASCII transitions from the root, the hottest state. */
-  private readonly rootAscii = new Int32Array(128);
+  /** delta[state * 128 + char] = next state, with failure transitions folded in. */
+  private readonly delta: Int32Array;
+  /** Literal ids ending at each state (including those reached through failure links). */
+  private readonly output: (readonly number[])[];
 
   constructor(literals: readonly string[]) {
+    const goto: Map<number, number>[] = [new Map()];
+    const output: number[][] = [[]];
     literals.forEach((literal, id) => {
       let state = 0;
       for (let i = 0; i < literal.length; i++) {
         const c = literal.charCodeAt(i);
-        let next = this.goto[state]!.get(c);
+        if (c >= ALPHABET) throw new Error(`glossary literal ${JSON.stringify(literal)} is not ASCII`);
+        let next = goto[state]!.get(c);
         if (next === undefined) {
-          next = this.goto.length;
-          this.goto.push(new Map());
-          this.fail.push(0);
-          this.output.push([]);
-          this.goto[state]!.set(c, next);
+          next = goto.length;
+          goto.push(new Map());
+          output.push([]);
+          goto[state]!.set(c, next);
         }
         state = next;
       }
-      this.output[state]!.push(id);
+      output[state]!.push(id);
     });
-    // Breadth-first: failure links point to the longest proper suffix that is a prefix of some literal.
+    const states = goto.length;
+    const delta = new Int32Array(states * ALPHABET);
+    const fail = new Int32Array(states);
+    // Breadth-first, so a state's failure target is complete before the state itself.
     const queue: number[] = [];
-    for (const child of this.goto[0]!.values()) queue.push(child);
+    for (const [c, child] of goto[0]!) {
+      delta[c] = child;
+      queue.push(child);
+    }
     for (let head = 0; head < queue.length; head++) {
       const state = queue[head]!;
-      for (const [c, child] of this.goto[state]!) {
-        queue.push(child);
-        let f = this.fail[state]!;
-        while (f !== 0 && !this.goto[f]!.has(c)) f = this.fail[f]!;
-        const target = this.goto[f]!.get(c);
-        this.fail[child] = target !== undefined && target !== child ? target : 0;
-        const inherited = this.output[this.fail[child]!]!;
-        if (inherited.length) this.output[child] = this.output[child]!.concat(inherited);
+      const f = fail[state]!;
+      if (output[f]!.length) output[state] = output[state]!.concat(output[f]!);
+      for (let c = 0; c < ALPHABET; c++) {
+        const child = goto[state]!.get(c);
+        if (child !== undefined) {
+          fail[child] = delta[f * ALPHABET + c]!;
+          delta[state * ALPHABET + c] = child;
+          queue.push(child);
+        } else {
+          delta[state * ALPHABET + c] = delta[f * ALPHABET + c]!;
+        }
       }
     }
-    for (const [c, child] of this.goto[0]!) if (c < 128) this.rootAscii[c] = child;
+    // Case-insensitive: an upper-case letter moves like its lower-case form.
+    for (let s = 0; s < states; s++) for (let c = 65; c <= 90; c++) delta[s * ALPHABET + c] = delta[s * ALPHABET + c + 32]!;
+    this.delta = delta;
+    this.output = output;
   }
 
-  /** Calls onMatch(id) for every occurrence of every literal in text (ids may repeat). */
-  scan(text: string, onMatch: (id: number) => void): void {
+  /** Calls onMatch(id) for every occurrence of every literal in text[0, end) (ids may repeat). */
+  scan(text: string, end: number, onMatch: (id: number) => void): void {
+    const { delta, output } = this;
     let state = 0;
-    const { goto, fail, output, rootAscii } = this;
-    for (let i = 0; i < text.length; i++) {
+    for (let i = 0; i < end; i++) {
       const c = text.charCodeAt(i);
-      for (;;) {
-        if (state === 0) {
-          state = c < 128 ? rootAscii[c]! : (goto[0]!.get(c) ?? 0);
-          break;
-        }
-        const next = goto[state]!.get(c);
-        if (next !== undefined) {
-          state = next;
-          break;
-        }
-        state = fail[state]!;
+      state = c < ALPHABET ? delta[state * ALPHABET + c]! : 0;
+      if (state !== 0) {
+        const out = output[state]!;
+        for (let k = 0; k < out.length; k++) onMatch(out[k]!);
       }
-      const out = output[state]!;
-      for (let k = 0; k < out.length; k++) onMatch(out[k]!);
     }
   }
 }

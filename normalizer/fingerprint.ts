@@ -23,16 +23,16 @@ const variablePart = new RegExp(
   "g",
 );
 
-function placeholder(match: string, ...args: unknown[]): string {
-  const groups = args[args.length - 1] as Record<string, string | undefined>;
-  if (groups.url !== undefined) return "<url>";
-  if (groups.uuid !== undefined) return "<uuid>";
-  if (groups.ipv6 !== undefined || groups.ipv4 !== undefined) return "<addr>";
-  if (groups.email !== undefined) return "<email>";
-  if (groups.hex !== undefined) return "<hex>";
-  if (groups.path !== undefined) return "<path>";
-  if (groups.quoted !== undefined) return match[0] + "…" + match[0];
-  if (groups.time !== undefined) return "<time>";
+// Positional parameters (one per named group, in order) avoid allocating a groups object per match.
+function placeholder(match: string, url?: string, uuid?: string, ipv6?: string, ipv4?: string, email?: string, hex?: string, path?: string, quoted?: string, time?: string): string {
+  if (url !== undefined) return "<url>";
+  if (uuid !== undefined) return "<uuid>";
+  if (ipv6 !== undefined || ipv4 !== undefined) return "<addr>";
+  if (email !== undefined) return "<email>";
+  if (hex !== undefined) return "<hex>";
+  if (path !== undefined) return "<path>";
+  if (quoted !== undefined) return match[0] + "…" + match[0];
+  if (time !== undefined) return "<time>";
   return "<n>";
 }
 
@@ -47,9 +47,19 @@ export function normalizeErrorMessage(message: string): string {
   let text = message.length > FINGERPRINT_MAX_CHARS * 4 ? message.slice(0, FINGERPRINT_MAX_CHARS * 4) : message;
   const dump = dumpStart.exec(text);
   if (dump) text = text.slice(0, dump.index);
-  text = text.toLowerCase().replace(variablePart, placeholder);
+  // Only tokens with a digit, a slash or quotes can hold a variable part: the detailed patterns
+  // run on those tokens alone, so plain words cost one cheap scan.
+  text = text.toLowerCase().replace(candidateToken, variableToken);
   text = text.replace(/\s+/g, " ").trim();
   return text.length > FINGERPRINT_MAX_CHARS ? text.slice(0, FINGERPRINT_MAX_CHARS) : text;
+}
+
+const candidateToken = /"(?:[^"\\\n]|\\.){0,200}"|'[^'\n]{1,200}'|[^\s"'<>(),;]*[\d\/\\][^\s"'<>(),;]*/g;
+
+function variableToken(token: string): string {
+  const first = token.charCodeAt(0);
+  if (first === 34 /* " */ || first === 39 /* ' */) return token[0] + "…" + token[0];
+  return token.replace(variablePart, placeholder);
 }
 
 /** 64-bit FNV-1a over UTF-16 code units, as 16 lowercase hex characters. */

@@ -81,6 +81,7 @@ export interface CompiledGlossary {
   /** @internal */ readonly literals: AhoCorasick;
   /** @internal */ readonly literalRules: readonly CompiledRule[];
   /** @internal */ readonly equalsRules: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** @internal */ readonly maxEqualsLength: number;
   /** @internal */ readonly typeRules: ReadonlyMap<string, readonly CompiledRule[]>;
   /** @internal */ readonly sqlStateRules: ReadonlyMap<string, readonly CompiledRule[]>;
   /** @internal */ readonly grpcRules: ReadonlyMap<number, readonly CompiledRule[]>;
@@ -142,6 +143,7 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
     literals: new AhoCorasick(literalTexts),
     literalRules,
     equalsRules,
+    maxEqualsLength: Math.max(0, ...[...equalsRules.keys()].map((key) => key.length)),
     typeRules,
     sqlStateRules,
     grpcRules,
@@ -200,18 +202,21 @@ export function grpcCodeNumber(code: number | string | undefined): number {
 }
 
 function searchText(text: string, glossary: CompiledGlossary, language: string | undefined, best: { c: Candidate | undefined }): void {
-  const capped = text.length > MATCH_MAX_CHARS ? text.slice(0, MATCH_MAX_CHARS) : text;
-  const lower = capped.toLowerCase();
-  const equals = glossary.equalsRules.get(lower.trim());
-  if (equals) {
-    for (const rule of equals) {
-      const candidate: Candidate = { rule, tier: TIER.message, by: "message", kindRestricted: false };
-      if (better(candidate, best.c, language)) best.c = candidate;
+  const end = text.length > MATCH_MAX_CHARS ? MATCH_MAX_CHARS : text.length;
+  if (end <= glossary.maxEqualsLength + 64) {
+    // Whole-message patterns: only short texts can equal one (allowing for surrounding space).
+    const equals = glossary.equalsRules.get(text.trim().toLowerCase());
+    if (equals) {
+      for (const rule of equals) {
+        const candidate: Candidate = { rule, tier: TIER.message, by: "message", kindRestricted: false };
+        if (better(candidate, best.c, language)) best.c = candidate;
+      }
     }
   }
   const rules = glossary.literalRules;
   let tested: Set<number> | undefined;
-  glossary.literals.scan(lower, (id) => {
+  let capped: string | undefined;
+  glossary.literals.scan(text, end, (id) => {
     const rule = rules[id]!;
     if (rule.regex) {
       // Each regex runs at most once per text even if its anchor occurs many times.
@@ -221,7 +226,10 @@ function searchText(text: string, glossary: CompiledGlossary, language: string |
     }
     const candidate: Candidate = { rule, tier: TIER.message, by: "message", kindRestricted: false };
     if (!better(candidate, best.c, language)) return;
-    if (rule.regex && !rule.regex.test(capped)) return;
+    if (rule.regex) {
+      capped ??= end < text.length ? text.slice(0, end) : text;
+      if (!rule.regex.test(capped)) return;
+    }
     best.c = candidate;
   });
 }

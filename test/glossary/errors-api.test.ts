@@ -1,6 +1,6 @@
 // GET /api/v1/glossary and GET /api/v1/errors over a real embedded store (chDB, own data
 // directory for this file's worker process), filled with rows the normalizer made from OTLP spans
-// and raw Go/Rust log lines. Requests go through Fastify's inject.
+// and raw Go/Rust log lines. Requests go through the API as the server registers it (inject).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -8,8 +8,6 @@ import { trace } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApi } from "../../api/index.js";
-import { errorsRoutes } from "../../api/routes/errors.js";
-import { glossaryRoutes } from "../../api/routes/glossary.js";
 import { hex, str, viaProtobuf } from "../../normalizer/test-support.js";
 import { newNormalizeStats, normalizeAppLogLine, normalizeTraces, type NormalizeContext } from "../../normalizer/index.js";
 import { createLogger } from "../../runtime/logger.js";
@@ -73,7 +71,6 @@ beforeAll(async () => {
     tracer: trace.getTracer("test"),
     registry: createMetricsRegistry(),
     health: [],
-    extraRoutes: [glossaryRoutes, errorsRoutes],
   });
 });
 

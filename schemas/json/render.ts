@@ -1,0 +1,29 @@
+// JSON Schema documents generated from Braid's zod schemas (z.toJSONSchema), rendered here and
+// written by scripts/export-schemas.ts next to this file.
+import { z } from "zod";
+import { Glossary } from "../glossary/schema.js";
+import { rowSchemasByTable } from "../rows.js";
+
+export interface JsonSchemaFile {
+  name: string;
+  content: string;
+}
+
+const base = "https://braid.dev/schemas/";
+
+function render(name: string, title: string, description: string, schema: z.ZodType, io: "input" | "output"): JsonSchemaFile {
+  const json = z.toJSONSchema(schema, { target: "draft-2020-12", io, unrepresentable: "any" }) as Record<string, unknown>;
+  const document = { $id: base + name, title, description, ...json };
+  return { name, content: JSON.stringify(document, null, 2) + "\n" };
+}
+
+export function jsonSchemaFiles(): JsonSchemaFile[] {
+  const files: JsonSchemaFile[] = [];
+  for (const [table, schema] of Object.entries(rowSchemasByTable)) {
+    files.push(render(`${table}.row.schema.json`, `${table} row`, `One row of the ClickHouse table ${table} as Braid inserts it (JSONEachRow): column name → value.`, schema, "output"));
+  }
+  files.push(
+    render("glossary.schema.json", "Braid error glossary", "The shared error glossary file (schemas/glossary/glossary.yaml, generated/glossary.json, GET /api/v1/glossary).", Glossary, "input"),
+  );
+  return files;
+}
