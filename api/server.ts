@@ -7,6 +7,8 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCom
 import type { Registry } from "prom-client";
 import type { ApiDeps } from "./deps.js";
 import { healthRoutes, type HealthCheck } from "./routes/health.js";
+import { errorsRoutes } from "./routes/errors.js";
+import { glossaryRoutes } from "./routes/glossary.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { logRoutes } from "./routes/logs.js";
 import { serviceRoutes } from "./routes/services.js";
@@ -68,13 +70,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   );
 
   await app.register(swagger, {
-    openapi: { info: { title: "Braid API", version: "1" }, tags: [{ name: "incidents" }, { name: "traces" }, { name: "services" }, { name: "logs" }, { name: "operations" }] },
+    openapi: { info: { title: "Braid API", version: "1" }, tags: [{ name: "incidents" }, { name: "traces" }, { name: "services" }, { name: "logs" }, { name: "errors" }, { name: "operations" }] },
     transform: jsonSchemaTransform,
   });
   app.get("/api/docs/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (scope) => healthRoutes(scope, { checks: options.health, registry: options.registry }));
-  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes]) {
+  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes, errorsRoutes, glossaryRoutes]) {
     await app.register(async (scope) => routes(scope, options.deps));
   }
   for (const routes of options.extraRoutes ?? []) await app.register(async (scope) => routes(scope, options.deps));

@@ -59,11 +59,11 @@ describe("anomaly detection", () => {
     });
   });
 
-  it("flags a p95 latency rise of at least 1.5x and 20 ms, and not a smaller one", () => {
+  it("flags a p95 latency rise of at least 1.5x and 50 ms, and not a smaller one", () => {
     const slow = [healthy, { ...healthy, p95Ms: 250 }, { ...healthy, p95Ms: 260 }];
     const [latency] = detect([series("inventory", healthy, slow)], [stats(slow)]);
     expect(latency).toMatchObject({ kind: "latency", observed: 260, baseline: 20, onsetAt: window.windowStart + 10 });
-    const slightly = [healthy, { ...healthy, p95Ms: 28 }, healthy];
+    const slightly = [healthy, { ...healthy, p95Ms: 65 }, healthy];
     expect(detect([series("inventory", healthy, slightly)], [stats(slightly)])).toEqual([]);
   });
 

@@ -34,9 +34,13 @@ describe("grouping anomalies into incidents", () => {
     expect(plan.opens.map((group) => group.map((a) => a.node))).toEqual([["postgres"], ["redis"], ["frontend"]]);
   });
 
-  it("waits until an anomaly has persisted for pendingSeconds before it opens anything", () => {
+  it("waits until an anomaly has persisted for its pending time (longer for latency) before it opens anything", () => {
     const fresh = anomaly("payments", "error_rate", t0, { detectedAt: t0 + 20, lastSeenAt: t0 + 20 + settings.pendingSeconds - 1 });
     expect(planGrouping({ anomalies: [fresh], openIncidents: [], graph: shopGraph, settings, now: t0 + 40 }).opens).toEqual([]);
+    const slow = anomaly("payments", "latency", t0, { detectedAt: t0 + 20, lastSeenAt: t0 + 20 + settings.pendingSeconds });
+    expect(planGrouping({ anomalies: [slow], openIncidents: [], graph: shopGraph, settings, now: t0 + 40 }).opens).toEqual([]);
+    const persistent = { ...slow, lastSeenAt: t0 + 20 + settings.latencyPendingSeconds };
+    expect(planGrouping({ anomalies: [persistent], openIncidents: [], graph: shopGraph, settings, now: t0 + 60 }).opens).toHaveLength(1);
   });
 
   it("adds a new anomaly connected to an open incident to that incident instead of opening another", () => {

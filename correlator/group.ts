@@ -33,9 +33,10 @@ export function planGrouping(input: {
   const owned = new Set(openIncidents.flatMap((incident) => incident.anomalyIds));
   const byId = new Map(anomalies.map((a) => [a.anomalyId, a]));
 
-  // An anomaly may open or join an incident once it has persisted for pendingSeconds.
+  // An anomaly may open or join an incident once it has persisted for its pending time.
+  const pending = (a: Anomaly) => (a.kind === "error_rate" ? settings.pendingSeconds : settings.latencyPendingSeconds);
   const ready = anomalies
-    .filter((a) => !owned.has(a.anomalyId) && a.lastSeenAt - a.detectedAt >= settings.pendingSeconds)
+    .filter((a) => !owned.has(a.anomalyId) && a.lastSeenAt - a.detectedAt >= pending(a))
     .sort((a, b) => a.onsetAt - b.onsetAt || a.anomalyId.localeCompare(b.anomalyId));
 
   const unattached: Anomaly[] = [];

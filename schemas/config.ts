@@ -70,10 +70,12 @@ export const CorrelatorSettings = z.object({
   minErrorRateIncrease: z.coerce.number().positive().max(1).default(0.05),
   /** Latency anomaly: window p95 at least this multiple of the baseline median p95, and this much slower. */
   latencyRatio: z.coerce.number().gt(1).default(1.5),
-  minLatencyIncreaseMs: z.coerce.number().nonnegative().default(20),
+  minLatencyIncreaseMs: z.coerce.number().nonnegative().default(50),
   robustScoreThreshold: z.coerce.number().positive().default(3),
   /** An anomaly must persist this long before it can open an incident (like a `for` duration). */
   pendingSeconds: z.coerce.number().int().nonnegative().default(10),
+  /** The same for latency anomalies, longer: a few seconds of CPU starvation slows everything at once. */
+  latencyPendingSeconds: z.coerce.number().int().nonnegative().default(30),
   /** Anomalies quiet for this long end; an incident whose anomalies all ended resolves. */
   resolveAfterSeconds: positiveInt.default(90),
   /** Anomalies whose onsets are this close and that are connected in the graph form one incident. */
