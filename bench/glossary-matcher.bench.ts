@@ -4,6 +4,7 @@
 // measures normalizeTraces on spans with and without errors (the ingest hot path).
 // Run: npm run bench:glossary [-- messages]. Prints figures; asserts nothing.
 import { readFileSync } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defaultGlossary, matchError, newNormalizeStats, normalizeTraces } from "../normalizer/index.js";
@@ -72,6 +73,17 @@ const matcher = measure("matchError (code + fingerprint)", messages.length, () =
   return unknown;
 });
 
+// During an incident the same few messages repeat: 100 distinct messages, cycled.
+const repeated = messages.slice(0, 100);
+const matcherRepeated = measure("matchError, 100 distinct messages repeated", messages.length, () => {
+  let unknown = 0;
+  for (let i = 0; i < messages.length; i++) {
+    const m = repeated[i % 100]!;
+    if (matchError({ message: m.text, language: m.language }).code === "UNKNOWN") unknown++;
+  }
+  return unknown;
+});
+
 // Spans: 1000 per request, 10% with an exception event and error status (Go shape).
 function spanRequest(errorEvery: number): ExportTraceServiceRequest {
   const spans = [];
@@ -113,8 +125,10 @@ const spansErrors = measure("normalizeTraces, 10% errors", 100_000, () => {
 });
 
 const fmt = (n: number) => Math.round(n).toLocaleString("en-US");
+console.log(`load average ${os.loadavg().map((l) => l.toFixed(1)).join(" ")} on ${os.cpus().length} CPUs (figures are noisy when other work runs)`);
 console.log(`glossary ${defaultGlossary().version}, ${defaultGlossary().entries.length} entries; ${fmt(messages.length)} messages (${fixtureTexts().length} captured Go/Rust errors varied, 25% unknown); node ${process.version}`);
 console.log(`${baseline.label.padEnd(42)} ${fmt(baseline.perSecond).padStart(14)} messages/s`);
 console.log(`${matcher.label.padEnd(42)} ${fmt(matcher.perSecond).padStart(14)} messages/s  (${(baseline.perSecond / matcher.perSecond).toFixed(1)}x the baseline's time per message)`);
+console.log(`${matcherRepeated.label.padEnd(42)} ${fmt(matcherRepeated.perSecond).padStart(14)} messages/s  (${(baseline.perSecond / matcherRepeated.perSecond).toFixed(1)}x)`);
 console.log(`${spansHealthy.label.padEnd(42)} ${fmt(spansHealthy.perSecond).padStart(14)} spans/s`);
 console.log(`${spansErrors.label.padEnd(42)} ${fmt(spansErrors.perSecond).padStart(14)} spans/s`);

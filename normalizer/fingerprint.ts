@@ -56,7 +56,10 @@ export function normalizeErrorMessage(message: string): string {
 
 const candidateToken = /"(?:[^"\\\n]|\\.){0,200}"|'[^'\n]{1,200}'|[^\s"'<>(),;]*[\d\/\\][^\s"'<>(),;]*/g;
 
+const digitsOnly = /^\d+$/;
+
 function variableToken(token: string): string {
+  if (digitsOnly.test(token)) return "<n>";
   const first = token.charCodeAt(0);
   if (first === 34 /* " */ || first === 39 /* ' */) return token[0] + "…" + token[0];
   return token.replace(variablePart, placeholder);
@@ -106,7 +109,20 @@ function hex16(n: number): string {
   return n.toString(16).padStart(4, "0");
 }
 
+// During an incident the same messages repeat thousands of times a second: remember recent
+// fingerprints (bounded; cleared when full). Same output with or without it.
+const CACHE_MAX_ENTRIES = 8192;
+const CACHE_MAX_KEY_CHARS = 512;
+const recent = new Map<string, string>();
+
 /** Fingerprint of an error message: FNV-1a 64 of its normalized form. */
 export function errorFingerprint(message: string): string {
-  return fnv1a64Hex(normalizeErrorMessage(message));
+  if (message.length > CACHE_MAX_KEY_CHARS) return fnv1a64Hex(normalizeErrorMessage(message));
+  let fingerprint = recent.get(message);
+  if (fingerprint === undefined) {
+    fingerprint = fnv1a64Hex(normalizeErrorMessage(message));
+    if (recent.size >= CACHE_MAX_ENTRIES) recent.clear();
+    recent.set(message, fingerprint);
+  }
+  return fingerprint;
 }

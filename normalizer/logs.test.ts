@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { LogRow } from "../schemas/rows.js";
 import { newNormalizeStats, type NormalizeContext } from "./context.js";
 import { normalizeLogs } from "./logs.js";
-import { hex, NOW, ns, str, viaProtobuf } from "./test-support.js";
+import { hex, NOW, ns, str, viaProtobuf } from "../test/normalizer/otlp-requests.js";
 
 function ctx(): NormalizeContext {
   return { tenant: "acme", ingestedAt: "2024-01-15T10:31:00.000Z", nowNanos: NOW, stats: newNormalizeStats() };

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { TraceRow } from "../schemas/rows.js";
 import { newNormalizeStats, type NormalizeContext } from "./context.js";
-import { hex, int, NOW, ns, str, viaProtobuf } from "./test-support.js";
+import { hex, int, NOW, ns, str, viaProtobuf } from "../test/normalizer/otlp-requests.js";
 import { normalizeTraces } from "./traces.js";
 
 const TRACE = "4bf92f3577b34da6a3ce929d0e0e4736";

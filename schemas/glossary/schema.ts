@@ -36,14 +36,18 @@ export type ErrorSeverity = z.infer<typeof ErrorSeverity>;
 /** Span kinds as written in the SpanKind column. */
 export const SpanKindName = z.enum(["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"]);
 
+// Substring literals are matched by an ASCII automaton (normalizer/aho-corasick.ts).
+const asciiLiteral = (s: string) => /^[\x20-\x7e]+$/.test(s);
+
 const lowercaseLiteral = z
   .string()
   .min(2)
-  .refine((s) => s === s.toLowerCase(), "must be lowercase (matching is case-insensitive on lowercased text)");
+  .refine((s) => s === s.toLowerCase(), "must be lowercase (matching is case-insensitive on lowercased text)")
+  .refine(asciiLiteral, "must be printable ASCII");
 
 /** A case-insensitive substring, a whole-message equality, or an anchored regex. */
 export const MessagePattern = z.union([
-  z.string().min(3).describe("case-insensitive substring"),
+  z.string().min(3).refine(asciiLiteral, "must be printable ASCII").describe("case-insensitive substring"),
   z
     .object({
       equals: z.string().min(1).describe("the whole trimmed message, case-insensitive"),

@@ -8,7 +8,7 @@ import { trace } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApi } from "../../api/index.js";
-import { hex, str, viaProtobuf } from "../../normalizer/test-support.js";
+import { hex, str, viaProtobuf } from "../normalizer/otlp-requests.js";
 import { newNormalizeStats, normalizeAppLogLine, normalizeTraces, type NormalizeContext } from "../../normalizer/index.js";
 import { createLogger } from "../../runtime/logger.js";
 import { createMetricsRegistry } from "../../runtime/metrics.js";

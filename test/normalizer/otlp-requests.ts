@@ -1,8 +1,8 @@
 // Helpers for the normalizer's tests: build OTLP requests the way a producer would and decode
 // them the way Braid's protobuf decoder does (protobufjs, official protos), so the tests see the
 // real decoded shape (bytes ids, string int64s, numeric enums).
-import { otlpTypes } from "../schemas/otlp/proto.js";
-import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from "../schemas/otlp/types.js";
+import { otlpTypes } from "../../schemas/otlp/proto.js";
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from "../../schemas/otlp/types.js";
 
 const options = { longs: String, enums: Number, bytes: Uint8Array } as const;
 
