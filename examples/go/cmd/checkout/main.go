@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"time"
 
 	"github.com/braid/examples/internal/logging"
 	"github.com/braid/examples/internal/shop"
@@ -16,7 +17,7 @@ import (
 )
 
 func main() {
-	cfg, err := shop.ParseFlags("checkout", "127.0.0.1:8081", "inventory", "payments")
+	cfg, err := shop.ParseFlags("checkout", "127.0.0.1:8081", time.Second, "inventory", "payments")
 	if err != nil {
 		shop.Fatal("checkout", err)
 	}

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net/http"
+	"time"
 
 	"github.com/braid/examples/internal/logging"
 	"github.com/braid/examples/internal/shop"
@@ -16,7 +17,7 @@ import (
 )
 
 func main() {
-	cfg, err := shop.ParseFlags("frontend", "127.0.0.1:8080", "checkout")
+	cfg, err := shop.ParseFlags("frontend", "127.0.0.1:8080", 3*time.Second, "checkout")
 	if err != nil {
 		shop.Fatal("frontend", err)
 	}

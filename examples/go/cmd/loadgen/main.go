@@ -56,15 +56,18 @@ func main() {
 	var latencies []float64
 	var wg sync.WaitGroup
 	slots := make(chan struct{}, *maxInFlight)
-	ticker := time.NewTicker(time.Duration(float64(time.Second) / *rps))
-	defer ticker.Stop()
+	// Requests go out on a fixed schedule (start + i/rps), so a slow tick does not lower the rate.
+	interval := time.Duration(float64(time.Second) / *rps)
+	start := time.Now()
 
 loop:
-	for {
+	for i := 0; ; i++ {
+		wait := time.NewTimer(time.Until(start.Add(time.Duration(i) * interval)))
 		select {
 		case <-ctx.Done():
+			wait.Stop()
 			break loop
-		case <-ticker.C:
+		case <-wait.C:
 		}
 		select {
 		case slots <- struct{}{}:

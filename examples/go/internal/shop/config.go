@@ -28,8 +28,10 @@ type Config struct {
 	Peers           map[string]string // peer service name -> base URL
 }
 
-// ParseFlags parses os.Args for service; peerNames are the services it calls (flags --<name>-url).
-func ParseFlags(service, defaultListen string, peerNames ...string) (Config, error) {
+// ParseFlags parses os.Args for service; peerNames are the services it calls (flags
+// --<name>-url). clientTimeout is the default per-call timeout to peers: callers nearer the
+// edge get longer budgets than their callees, as deadlines shrink down a call chain.
+func ParseFlags(service, defaultListen string, clientTimeout time.Duration, peerNames ...string) (Config, error) {
 	cfg := Config{Service: service, Kafka: kafkaexport.ConfigFromEnv(service), Peers: map[string]string{}}
 	fs := flag.NewFlagSet(service, flag.ContinueOnError)
 	fs.StringVar(&cfg.Listen, "listen", env("LISTEN", defaultListen), "address to serve HTTP on (env LISTEN)")
@@ -40,7 +42,7 @@ func ParseFlags(service, defaultListen string, peerNames ...string) (Config, err
 	fs.StringVar(&cfg.Kafka.AppLogsTopic, "topic-app-logs", cfg.Kafka.AppLogsTopic, "topic for JSON log lines (env BRAID_TOPIC_APP_LOGS)")
 	faultsJSON := fs.String("faults", env("SHOP_FAULTS", ""), "faults to inject, JSON object or array; start_s counts from process start (env SHOP_FAULTS)")
 	fs.DurationVar(&cfg.MetricsInterval, "metrics-interval", envDuration("SHOP_METRICS_INTERVAL", 5*time.Second), "metric export interval")
-	fs.DurationVar(&cfg.ClientTimeout, "client-timeout", envDuration("SHOP_CLIENT_TIMEOUT", time.Second), "timeout of each call to a peer service")
+	fs.DurationVar(&cfg.ClientTimeout, "client-timeout", envDuration("SHOP_CLIENT_TIMEOUT", clientTimeout), "timeout of each call to a peer service")
 	fs.DurationVar(&cfg.DBTimeout, "db-timeout", envDuration("SHOP_DB_TIMEOUT", 300*time.Millisecond), "timeout of each database query")
 	fs.StringVar(&cfg.PostgresAddr, "postgres-addr", env("SHOP_POSTGRES_ADDR", ""), "address of the simulated postgres (empty: a closed loopback port)")
 	fs.StringVar(&cfg.LogLevel, "log-level", env("SHOP_LOG_LEVEL", "info"), "debug, info, warn or error")
