@@ -7,7 +7,8 @@ import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { matchError, newNormalizeStats, normalizeAppLogLine, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext } from "../../normalizer/index.js";
 import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from "../../schemas/otlp/types.js";
-import { otlpTypes } from "../../schemas/otlp/proto.js";
+import { decodeJsonLogs, decodeJsonMetrics, decodeJsonTraces } from "../../ingest/decoders/otlp-json.js";
+import { decodeProtoLogs, decodeProtoMetrics, decodeProtoTraces } from "../../ingest/decoders/otlp-proto.js";
 import { LogRow, rowSchemasByTable, TraceRow } from "../../schemas/rows.js";
 
 const root = path.resolve(import.meta.dirname, "../fixtures");
@@ -15,8 +16,6 @@ const dirs = ["normalizer/go", "normalizer/rust", "emitters/go", "emitters/rust"
 const files = dirs.flatMap((d) => readdirSync(d).map((f) => path.join(d, f)));
 const byName = (re: RegExp) => files.filter((f) => re.test(path.basename(f)));
 const rel = (f: string) => path.relative(root, f);
-
-const toObjectOptions = { longs: String, enums: Number, bytes: Uint8Array } as const;
 
 /** Fixture .pb files hold either one request or several, each prefixed by "<length>\n". */
 function protobufFrames(buf: Buffer): Buffer[] {
@@ -44,7 +43,7 @@ function contextFor(file: string): NormalizeContext {
 function newestTime(file: string): bigint {
   const content = readFileSync(file);
   let newest = 0n;
-  if (file.endsWith(".pb")) {
+  if (/\.(pb|json)$/.test(file)) {
     const text = JSON.stringify(decodeAny(file, content));
     for (const m of text.matchAll(/"(?:timeUnixNano|endTimeUnixNano|observedTimeUnixNano)":"(\d+)"/g)) if (BigInt(m[1]!) > newest) newest = BigInt(m[1]!);
   } else {
@@ -57,10 +56,15 @@ function newestTime(file: string): bigint {
   return newest;
 }
 
+/** Decodes a fixture with the ingest's own decoders: .pb (one request or length-prefixed frames) or OTLP/JSON .json. */
 function decodeAny(file: string, content: Buffer): unknown[] {
-  const t = otlpTypes();
-  const type = /traces|spans/.test(file) ? t.ExportTraceServiceRequest : /metrics/.test(file) ? t.ExportMetricsServiceRequest : t.ExportLogsServiceRequest;
-  return protobufFrames(content).map((frame) => type.toObject(type.decode(frame), toObjectOptions));
+  const signal = /traces|spans/.test(path.basename(file)) ? "traces" : /metrics/.test(path.basename(file)) ? "metrics" : "logs";
+  if (file.endsWith(".json")) {
+    const decode = { traces: decodeJsonTraces, metrics: decodeJsonMetrics, logs: decodeJsonLogs }[signal];
+    return [decode(content)];
+  }
+  const decode = { traces: decodeProtoTraces, metrics: decodeProtoMetrics, logs: decodeProtoLogs }[signal];
+  return protobufFrames(content).map((frame) => decode(frame));
 }
 
 describe.each(byName(/-errors\.json$/).map((f) => [rel(f), f]))("recorded error strings %s", (_name, file) => {
@@ -72,7 +76,7 @@ describe.each(byName(/-errors\.json$/).map((f) => [rel(f), f]))("recorded error 
   });
 });
 
-describe.each(byName(/(traces|spans).*\.pb$/).map((f) => [rel(f), f]))("OTLP traces %s", (_name, file) => {
+describe.each(byName(/(traces|spans).*\.(pb|json)$/).map((f) => [rel(f), f]))("OTLP traces %s", (_name, file) => {
   const requests = decodeAny(file, readFileSync(file)) as ExportTraceServiceRequest[];
   const ctx = contextFor(file);
   const rows = requests.flatMap((req) => normalizeTraces(req, ctx));
@@ -101,7 +105,7 @@ describe.each(byName(/(traces|spans).*\.pb$/).map((f) => [rel(f), f]))("OTLP tra
   });
 });
 
-describe.each(byName(/logs.*\.pb$/).map((f) => [rel(f), f]))("OTLP logs %s", (_name, file) => {
+describe.each(byName(/logs.*\.(pb|json)$/).map((f) => [rel(f), f]))("OTLP logs %s", (_name, file) => {
   const requests = decodeAny(file, readFileSync(file)) as ExportLogsServiceRequest[];
   const ctx = contextFor(file);
   const rows = requests.flatMap((req) => normalizeLogs(req, ctx));
@@ -116,7 +120,7 @@ describe.each(byName(/logs.*\.pb$/).map((f) => [rel(f), f]))("OTLP logs %s", (_n
   });
 });
 
-describe.each(byName(/metrics.*\.pb$/).map((f) => [rel(f), f]))("OTLP metrics %s", (_name, file) => {
+describe.each(byName(/metrics.*\.(pb|json)$/).map((f) => [rel(f), f]))("OTLP metrics %s", (_name, file) => {
   const requests = decodeAny(file, readFileSync(file)) as ExportMetricsServiceRequest[];
   const ctx = contextFor(file);
   it("yields valid rows for each table, with exemplars linked to spans", () => {
