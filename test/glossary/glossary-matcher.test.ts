@@ -115,6 +115,11 @@ const realStrings: Row[] = [
   ["rust", "thread 'tokio-runtime-worker' panicked at 'called `Option::unwrap()` on a `None` value', src/handler.rs:10:5", "INTERNAL.PANIC", "std panic hook, rustc < 1.73 [doc]"],
   ["rust", "thread 'main' panicked at src/db.rs:7:9:\ncalled `Result::unwrap()` on an `Err` value: Os { code: 111, kind: ConnectionRefused, message: \"Connection refused\" }", "INTERNAL.PANIC", "a panic wins over the error it carries [doc]"],
   ["rust", "thread 'main' (17273) has overflowed its stack\nfatal runtime error: stack overflow, aborting", "INTERNAL.STACK_OVERFLOW", "std stack overflow handler [run]"],
+  // --- seen in the emitter services' captures (test/fixtures/emitters)
+  ["rust", "index out of bounds: the len is 0 but the index is 7", "INTERNAL.PANIC", "slice index panic message, caught by the handler [emitters]"],
+  ["rust", "service overloaded", "UNAVAILABLE.SERVICE_UNAVAILABLE", "tower load_shed Overloaded [emitters]"],
+  ["go", "charge payment: payments replied 503 Service Unavailable", "UNAVAILABLE.UPSTREAM", "a Go client wrapping the status it received [emitters]"],
+  ["go", "load cart cart-499-77: tls: failed to verify certificate: x509: certificate has expired or is not yet valid: current time 2026-11-25T10:23:45Z is after 2026-11-24T10:23:45Z", "UNAUTHENTICATED.TLS_CERT_EXPIRED", "crypto/tls via database client [emitters]"],
   // --- gRPC status text without a refinement
   ["go", "rpc error: code = Unavailable desc = the connection is draining", "UNAVAILABLE", "grpc-go [run]"],
   ["go", "rpc error: code = Unimplemented desc = unknown service shop.v1.Inventory", "UNIMPLEMENTED.METHOD", "grpc-go [run]"],

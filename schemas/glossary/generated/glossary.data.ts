@@ -343,6 +343,7 @@ export const glossaryData: GlossaryInput = {
         "any": {
           "messages": [
             "502 bad gateway",
+            "503 service unavailable",
             "upstream connect error",
             "no healthy upstream"
           ],
@@ -370,9 +371,9 @@ export const glossaryData: GlossaryInput = {
       "remedy": "Look at the service's own dependencies and saturation at that time.",
       "priority": 0,
       "match": {
-        "any": {
+        "rust": {
           "messages": [
-            "503 service unavailable"
+            "service overloaded"
           ],
           "exceptionTypes": []
         },
@@ -1970,7 +1971,8 @@ export const glossaryData: GlossaryInput = {
               "anchor": "panicked at"
             },
             "called `result::unwrap()` on an `err` value",
-            "called `option::unwrap()` on a `none` value"
+            "called `option::unwrap()` on a `none` value",
+            "index out of bounds: the len is"
           ],
           "exceptionTypes": []
         },
