@@ -74,7 +74,7 @@ export const LogRow = z.object({
   ScopeAttributes: AttributeMap,
   LogAttributes: AttributeMap,
   EventName: z.string(),
-  LogFormat: z.string().describe("otlp, zap, zerolog, slog, tracing-subscriber, or plain"),
+  LogFormat: z.string().describe("otlp, zap, zerolog, slog, tracing-subscriber, slog-rs, env_logger, json (other JSON) or plain"),
   ...errorColumns,
   ...braidColumns,
 });
