@@ -5,7 +5,8 @@
 // - at-least-once: autoCommit is off; an offset is committed only after its range is stored and its
 //   dead letters are in Kafka (partition-worker.ts), with the batch's own commit call, which still
 //   works while the consumer is stopping (consumer.commitOffsets silently does nothing then).
-// - no duplicates as queried: batch journal + insert deduplication tokens (partition-worker.ts).
+// - no duplicates as queried: ranges planned in the commit metadata + insert deduplication tokens
+//   (range-plan.ts, partition-worker.ts).
 // - backpressure: a failing write retries with capped backoff inside the batch (retry.ts); kafkajs
 //   fetches again only when every batch of its last fetch is done, so memory stays bounded by one
 //   fetch (maxBytes) and nothing past unstored data is committed.
@@ -22,7 +23,6 @@ import type { Store } from "../store/index.js";
 import { newNormalizeStats } from "../normalizer/index.js";
 import { inSpan } from "../runtime/telemetry.js";
 import type { BatchOptions } from "./batch.js";
-import { BatchJournal } from "./batch-journal.js";
 import { ingestSettings } from "./config.js";
 import { kafkaDeadLetterSink } from "./dead-letters.js";
 import { failpointsFromEnv } from "./failpoints.js";
@@ -30,6 +30,7 @@ import { ensureTopics } from "./kafka.js";
 import { headersToStrings, type IngestMessage } from "./message.js";
 import type { IngestMetrics } from "./metrics.js";
 import { PartitionWorkers, type PartitionControl } from "./partition-worker.js";
+import { parsePlan, planMetadata } from "./range-plan.js";
 import { BatchAbandoned } from "./retry.js";
 
 export interface IngestDeps {
@@ -74,6 +75,9 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
 
   await ensureTopics(kafka, settings.topicsToCreate, settings.partitions, settings.replicationFactor);
 
+  // Reads the committed offsets and their metadata (the planned ranges) when a partition is replayed.
+  const admin = kafka.admin();
+  await admin.connect();
   const producer: Producer = kafka.producer({ allowAutoTopicCreation: false, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
   const batchOptions: BatchOptions = {
@@ -86,7 +90,6 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
   const workers = new PartitionWorkers({
     group,
     store,
-    journal: new BatchJournal(store, group),
     deadLetters: kafkaDeadLetterSink(producer, settings.deadLetterTopic, group),
     batchOptions,
     metrics,
@@ -140,21 +143,29 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     await heartbeat().catch(() => {});
     if (current.moving) return;
     const { topic, partition } = batch;
-    const control: PartitionControl = {
-      async commit(nextOffset) {
-        const offsets = { topics: [{ topic, partitions: [{ partition, offset: nextOffset.toString() }] }] };
-        for (let attempt = 1; ; attempt++) {
-          try {
-            await payload.commitOffsetsIfNecessary(offsets);
-            break;
-          } catch (err) {
-            if (isGroupMoving(err)) current.moving = true;
-            // The rows are stored and journaled Stored: whoever replays this range skips it.
-            if (current.moving || !isRunning() || attempt >= 5) throw err;
-            metrics.retries.inc({ operation: "commit" });
-            await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
-          }
+    const commit = async (offset: bigint, metadata: string | null) => {
+      const offsets = { topics: [{ topic, partitions: [{ partition, offset: offset.toString(), metadata }] }] };
+      for (let attempt = 1; ; attempt++) {
+        try {
+          await payload.commitOffsetsIfNecessary(offsets);
+          return;
+        } catch (err) {
+          if (isGroupMoving(err)) current.moving = true;
+          // Whoever consumes the partition next replays from the last successful commit.
+          if (current.moving || !isRunning() || attempt >= 5) throw err;
+          metrics.retries.inc({ operation: "commit" });
+          await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
         }
+      }
+    };
+    const control: PartitionControl = {
+      plan: (firstOffset, lastOffset) => commit(firstOffset, planMetadata(firstOffset, lastOffset)),
+      async committedPlan() {
+        const [answer] = await admin.fetchOffsets({ groupId: group, topics: [topic] });
+        return parsePlan(answer?.partitions.find((p) => p.partition === partition)?.metadata);
+      },
+      async commit(nextOffset) {
+        await commit(nextOffset, null);
         payload.resolveOffset((nextOffset - 1n).toString());
       },
       advance: (lastOffset) => payload.resolveOffset(lastOffset.toString()),
@@ -200,6 +211,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     async stop() {
       await consumer.disconnect();
       await producer.disconnect();
+      await admin.disconnect();
     },
   };
 }

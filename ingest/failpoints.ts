@@ -3,10 +3,10 @@
 // reaches `after_insert`, so a test can crash ingest at an exact step of storing a range and check
 // that the restart stores every item exactly once. Unset (always, outside tests), they cost nothing.
 //
-//   after_planned  journal says Planned, nothing inserted
-//   after_insert   rows inserted, journal still says Planned (the replay must be dropped by the token)
-//   after_stored   journal says Stored, offset not committed (the replay must be skipped)
-export type Failpoint = "after_planned" | "after_insert" | "after_stored";
+//   after_planned       the plan is committed, nothing inserted (the replay inserts the range)
+//   after_insert        rows inserted, the plan still committed (the replay must be dropped by the token)
+//   after_dead_letters  rows and dead letters in, last+1 not committed (same, dead letters sent again)
+export type Failpoint = "after_planned" | "after_insert" | "after_dead_letters";
 
 export type FailpointHook = (point: Failpoint) => void;
 

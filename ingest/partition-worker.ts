@@ -1,27 +1,25 @@
 // One partition's batches, in offset order. A batch is cut into ranges of offsets and each range is
-// stored as one unit:
+// stored as one unit (range-plan.ts):
 //
-//   journal Planned(first..last) → insert each table with token(group, topic, partition, first..last)
-//   → dead letters to the DLQ → journal Stored(first..last) → commit last+1
+//   commit first with the plan "first-last" as metadata → insert each table with
+//   token(group, topic, partition, first-last) → dead letters to the DLQ → commit last+1
 //
 // A range is replayed after a crash, a rebalance or an abandoned batch. When a batch does not start
-// where this process last committed, the journal says what happened to the range starting there:
-// - Stored: the rows and dead letters are in; only the commit was lost. Commit and skip it.
-// - Planned: some or all rows may be in. Insert exactly that range again, with the same token, so
-//   ClickHouse drops what had landed (insert_deduplication_token + non_replicated_deduplication_window).
-//   When the replaying fetch is shorter than the planned range (fetch size limits), the messages are
-//   gathered over several fetches, without committing, until the range is complete.
-// - nothing: a new range.
+// where this process last committed, the committed metadata says whether the range starting there
+// was planned: if so, exactly that range is inserted again with the same token, so ClickHouse drops
+// what had already landed (insert_deduplication_token + non_replicated_deduplication_window). When
+// the replaying fetch is shorter than the planned range (fetch size limits), the messages are
+// gathered over several fetches, without committing, until the range is complete.
 import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
 import type { Store } from "../store/index.js";
 import { inSpan } from "../runtime/telemetry.js";
 import { processBatch, type BatchOptions } from "./batch.js";
-import { dedupToken, type BatchJournal, type JournalEntry } from "./batch-journal.js";
 import type { DeadLetterSink } from "./dead-letters.js";
 import type { FailpointHook } from "./failpoints.js";
 import type { IngestMessage } from "./message.js";
 import { drainNormalizeStats, type IngestMetrics } from "./metrics.js";
+import { dedupToken, type PlannedRange } from "./range-plan.js";
 import { retryUntilDone, type RetryControl } from "./retry.js";
 import { routeFor } from "./routing.js";
 
@@ -36,20 +34,23 @@ export interface PartitionBatch {
 
 /** What a batch needs from the Kafka client, bound to the batch's partition. */
 export interface PartitionControl {
+  /** Commits `firstOffset` with the plan first..last as metadata, before the range is inserted. */
+  plan(firstOffset: bigint, lastOffset: bigint): Promise<void>;
+  /** The range planned at the partition's committed offset, if the last commit recorded one. */
+  committedPlan(): Promise<PlannedRange | undefined>;
   /** Commits `nextOffset` for the partition and moves the fetch position there; throws if it cannot. */
   commit(nextOffset: bigint): Promise<void>;
   /** Moves the fetch position past `lastOffset` without committing (to gather a planned range). */
   advance(lastOffset: bigint): void;
   /** Moves the fetch position back to `offset`, e.g. to the start of an unfinished gathered range. */
   rewind(offset: bigint): void;
-  /** Retries of store, journal and DLQ writes; stops on shutdown or rebalance. */
+  /** Retries of store, plan and DLQ writes; stops on shutdown or rebalance. */
   retry: RetryControl;
 }
 
 export interface PartitionWorkerDeps {
   group: string;
   store: Store;
-  journal: BatchJournal;
   deadLetters: DeadLetterSink;
   batchOptions: BatchOptions;
   metrics: IngestMetrics;
@@ -63,7 +64,7 @@ interface PartitionState {
   /** Offset after the last range this process committed since it was assigned the partition. */
   next?: bigint;
   /** A planned range longer than the fetch that replays it: the messages gathered so far. */
-  gathering?: { entry: JournalEntry; messages: IngestMessage[] };
+  gathering?: { plan: PlannedRange; messages: IngestMessage[] };
   /** Set while the fetch position is past the committed offset (gathering): where to go back to. */
   advancedFrom?: bigint;
 }
@@ -90,30 +91,20 @@ export class PartitionWorkers {
     try {
       let messages: IngestMessage[] | undefined = batch.messages;
       if (state.gathering) {
-        const { entry, messages: gathered } = state.gathering;
+        const { plan, messages: gathered } = state.gathering;
         const lastGathered = offsetOf(gathered[gathered.length - 1]!);
         state.gathering = undefined;
-        messages = await this.replayPlanned(batch, entry, [...gathered, ...messages.filter((m) => offsetOf(m) > lastGathered)], control, state);
-      }
-      while (messages && messages.length > 0 && state.next !== offsetOf(messages[0]!)) {
-        const first = offsetOf(messages[0]!);
-        const entry = await retryUntilDone(() => this.deps.journal.at(topic, partition, first), this.retryOf(control, "journal"));
-        if (!entry) break;
-        if (entry.state === "Stored") {
-          this.deps.metrics.replays.inc({ topic, outcome: "skipped_stored" });
-          this.deps.logger.info({ topic, partition, first: entry.firstOffset.toString(), last: entry.lastOffset.toString() }, "range was stored before its commit was lost; committing it without storing it again");
-          await this.commit(batch, control, state, entry.lastOffset);
-          messages = messages.filter((m) => offsetOf(m) > entry.lastOffset);
-          continue;
-        }
-        messages = await this.replayPlanned(batch, entry, messages, control, state);
+        messages = await this.replayPlanned(batch, plan, [...gathered, ...messages.filter((m) => offsetOf(m) > lastGathered)], control, state);
+      } else if (state.next !== offsetOf(messages[0]!)) {
+        const plan = await retryUntilDone(() => control.committedPlan(), this.retryOf(control, "plan"));
+        if (plan && plan.firstOffset === offsetOf(messages[0]!)) messages = await this.replayPlanned(batch, plan, messages, control, state);
       }
       if (messages && messages.length > 0) {
         await this.storeRange(batch, offsetOf(messages[0]!), offsetOf(messages[messages.length - 1]!), messages, control, state);
       }
       if (!state.gathering) this.deps.metrics.batchSeconds.observe({ topic }, Number(process.hrtime.bigint() - started) / 1e9);
     } catch (err) {
-      // Whatever failed, the next batch of this partition is checked against the journal again, and
+      // Whatever failed, the next batch of this partition is checked against the committed plan, and
       // a range being gathered past the committed offset is fetched again from its start.
       this.states.delete(key);
       if (state.advancedFrom !== undefined) control.rewind(state.advancedFrom);
@@ -125,30 +116,34 @@ export class PartitionWorkers {
    * Re-inserts a planned range with its own bounds (and so its own token). Returns the messages
    * after it, or undefined while the range is still being gathered from further fetches.
    */
-  private async replayPlanned(batch: PartitionBatch, entry: JournalEntry, messages: IngestMessage[], control: PartitionControl, state: PartitionState): Promise<IngestMessage[] | undefined> {
+  private async replayPlanned(batch: PartitionBatch, plan: PlannedRange, messages: IngestMessage[], control: PartitionControl, state: PartitionState): Promise<IngestMessage[] | undefined> {
     const { topic, partition } = batch;
+    const range = `${plan.firstOffset}-${plan.lastOffset}`;
     const lastFetched = offsetOf(messages[messages.length - 1]!);
-    if (lastFetched < entry.lastOffset) {
+    if (lastFetched < plan.lastOffset) {
       this.deps.metrics.replays.inc({ topic, outcome: "gathering_planned" });
-      this.deps.logger.info({ topic, partition, planned: `${entry.firstOffset}-${entry.lastOffset}`, fetchedTo: lastFetched.toString() }, "fetch is shorter than the planned range it replays; gathering the rest before inserting");
-      state.gathering = { entry, messages };
-      state.advancedFrom = entry.firstOffset;
+      this.deps.logger.info({ topic, partition, planned: range, fetchedTo: lastFetched.toString() }, "fetch is shorter than the planned range it replays; gathering the rest before inserting");
+      state.gathering = { plan, messages };
+      state.advancedFrom = plan.firstOffset;
       control.advance(lastFetched);
       return undefined;
     }
     this.deps.metrics.replays.inc({ topic, outcome: "reinserted_planned" });
-    this.deps.logger.info({ topic, partition, first: entry.firstOffset.toString(), last: entry.lastOffset.toString() }, "range was planned before a crash or rebalance; inserting it again with the same deduplication token");
-    const planned = messages.filter((m) => offsetOf(m) <= entry.lastOffset);
-    await this.storeRange(batch, entry.firstOffset, entry.lastOffset, planned, control, state);
-    return messages.filter((m) => offsetOf(m) > entry.lastOffset);
+    this.deps.logger.info({ topic, partition, planned: range }, "range was planned before a crash or rebalance; inserting it again with the same deduplication token");
+    const planned = messages.filter((m) => offsetOf(m) <= plan.lastOffset);
+    await this.storeRange(batch, plan.firstOffset, plan.lastOffset, planned, control, state);
+    return messages.filter((m) => offsetOf(m) > plan.lastOffset);
   }
 
   private async storeRange(batch: PartitionBatch, first: bigint, last: bigint, messages: IngestMessage[], control: PartitionControl, state: PartitionState): Promise<void> {
     const { topic, partition } = batch;
-    const { group, store, journal, metrics, tracer, batchOptions } = this.deps;
+    const { group, store, metrics, tracer, batchOptions } = this.deps;
+    const started = performance.now();
     const result = await inSpan(tracer, "ingest.decode", { "messaging.destination.name": topic, "messaging.batch.message_count": messages.length }, async () => processBatch(messages, batchOptions));
-    await retryUntilDone(() => journal.record(topic, partition, first, last, "Planned"), this.retryOf(control, "journal"));
+    const decoded = performance.now();
+    await retryUntilDone(() => control.plan(first, last), this.retryOf(control, "plan"));
     this.deps.failpoint?.("after_planned");
+    const planned = performance.now();
     const token = dedupToken(group, topic, partition, first, last);
     for (const [table, rows] of result.rows) {
       await inSpan(tracer, "ingest.insert", { "db.collection.name": table, "db.operation.batch.size": rows.length }, async () => {
@@ -165,6 +160,7 @@ export class PartitionWorkers {
       metrics.batchRows.observe({ table }, rows.length);
     }
     this.deps.failpoint?.("after_insert");
+    const inserted = performance.now();
     if (result.deadLetters.length > 0) {
       await retryUntilDone(() => this.deps.deadLetters.send(result.deadLetters), this.retryOf(control, "dead_letter"));
       for (const letter of result.deadLetters) {
@@ -172,9 +168,12 @@ export class PartitionWorkers {
         this.deps.logger.warn({ topic, partition, offset: letter.message.offset, code: letter.code, reason: letter.reason }, "message sent to the dead-letter topic");
       }
     }
-    await retryUntilDone(() => journal.record(topic, partition, first, last, "Stored"), this.retryOf(control, "journal"));
-    this.deps.failpoint?.("after_stored");
+    this.deps.failpoint?.("after_dead_letters");
     await this.commit(batch, control, state, last);
+    const committed = performance.now();
+    const rows = [...result.rows.values()].reduce((sum, list) => sum + list.length, 0);
+    const ms = (from: number, to: number) => Math.round(to - from);
+    this.deps.logger.debug({ topic, partition, first: first.toString(), last: last.toString(), messages: messages.length, rows, decodeMs: ms(started, decoded), planMs: ms(decoded, planned), insertMs: ms(planned, inserted), deadLettersAndCommitMs: ms(inserted, committed) }, "range stored and committed");
 
     const signal = routeFor(batchOptions.routes, topic)?.signal ?? "unknown";
     const stored = messages.length - result.deadLetters.length;

@@ -1,7 +1,7 @@
 // Crash safety of ingest, with Braid as a real child process on its own chDB directory:
 // kill -9 in the middle of a stream, and crashes at each exact step of storing a range
-// (failpoints), each followed by a restart on the same directory. Afterwards every span must be
-// queryable exactly once.
+// (failpoints, ingest/failpoints.ts), each followed by a restart on the same directory. Afterwards
+// every span must be queryable exactly once.
 import { Kafka, Partitioners, logLevel, type Admin, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Store } from "../../store/index.js";
@@ -83,7 +83,7 @@ describe("ingest crash safety (bin/braid.ts child process, own chDB directory)",
     }
   });
 
-  it("crashes after Planned, after the insert and after Stored, with a shorter fetch on replay: every span exactly once", async () => {
+  it("crashes after the plan, after the insert and before the commit, with a shorter fetch on replay: every span exactly once", async () => {
     const suffix = uniqueSuffix();
     const storage = tempDir("crash-failpoints");
     const config = isolatedConfig(suffix, storage.dir, { roles: ["ingest"], kafka: { partitions: 1 } });
@@ -106,23 +106,25 @@ describe("ingest crash safety (bin/braid.ts child process, own chDB directory)",
       };
       const logged = (braid: BraidChild, text: string) => braid.lines.some((line) => line.includes(text));
 
-      // 1. Ranges of about 18 messages; dies with the second range inserted but still Planned.
+      const replayed = "inserting it again with the same deduplication token";
+      // 1. Ranges of about 18 messages; dies with the second range inserted, its plan committed.
       const first = await run(256 * 1024, "after_insert=2");
+      expect(first.lines.some((line) => line.includes("joined consumer group"))).toBe(true);
       expect(sumOffsets(await committedOffsets(admin, group, topic))).toBeGreaterThan(0n);
       // 2. Fetches of about 4 messages: the planned range is gathered over several fetches and
-      //    inserted again with its token; dies on the third range after Stored, before the commit.
-      const second = await run(64 * 1024, "after_stored=3");
+      //    inserted again with its token (ClickHouse drops it); dies after planning a later range.
+      const second = await run(64 * 1024, "after_planned=3");
       expect(logged(second, "gathering the rest before inserting")).toBe(true);
-      expect(logged(second, "inserting it again with the same deduplication token")).toBe(true);
-      // 3. The Stored range is committed without storing it again; dies after planning the next.
-      const third = await run(256 * 1024, "after_planned=2");
-      expect(logged(third, "committing it without storing it again")).toBe(true);
-      // 4. Replays the planned range and finishes the topic.
+      expect(logged(second, replayed)).toBe(true);
+      // 3. Inserts the planned range (nothing of it had landed); dies on the next range after its
+      //    rows and dead letters are in, before its commit.
+      const third = await run(256 * 1024, "after_dead_letters=2");
+      expect(logged(third, replayed)).toBe(true);
+      // 4. Inserts that range again (dropped by its token) and finishes the topic.
       const last = await run(256 * 1024);
       await eventually(() => allCommitted(admin, group, topic), Boolean, "every message committed", 120_000);
-      expect(logged(last, "inserting it again with the same deduplication token")).toBe(true);
+      expect(logged(last, replayed)).toBe(true);
       await stopGracefully(last);
-      expect(first.lines.some((line) => line.includes("joined consumer group"))).toBe(true);
 
       await withChdb(storage.dir, config.store.database, (store) => expectExactlyOnce(store, produced));
     } finally {
