@@ -39,6 +39,11 @@ func StatusOf(err error) int {
 // "exception" event (exception.type from the error's Go type, exception.message), the
 // status becomes Error with the message, and error.type names the innermost error's type.
 func RecordError(span trace.Span, err error, extra ...attribute.KeyValue) {
+	// StatusError only carries the response code; the exception is the error it wraps.
+	var se *StatusError
+	if errors.As(err, &se) && se == err {
+		err = se.Err
+	}
 	span.RecordError(err, trace.WithAttributes(extra...))
 	span.SetStatus(codes.Error, err.Error())
 	span.SetAttributes(attribute.String("error.type", typeName(err)))
