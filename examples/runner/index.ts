@@ -20,8 +20,8 @@ export const binaries = {
   frontend: path.join(repoRoot, "examples/go/bin/frontend"),
   checkout: path.join(repoRoot, "examples/go/bin/checkout"),
   loadgen: path.join(repoRoot, "examples/go/bin/loadgen"),
-  payments: path.join(repoRoot, "examples/rust/target/release/payments"),
-  inventory: path.join(repoRoot, "examples/rust/target/release/inventory"),
+  payments: path.join(repoRoot, "examples/rust/target/bin/payments"),
+  inventory: path.join(repoRoot, "examples/rust/target/bin/inventory"),
 } as const;
 
 export interface Topics {
