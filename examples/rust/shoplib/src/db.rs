@@ -179,3 +179,20 @@ impl Store {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::DbError;
+
+    #[tokio::test]
+    async fn errors_print_as_the_drivers_print_them() {
+        // A real refused connection: nothing listens on a port that was just released.
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let refused = tokio::net::TcpStream::connect(("127.0.0.1", port)).await.unwrap_err();
+        assert_eq!(DbError::PgIo(refused).to_string(), "error communicating with database: Connection refused (os error 111)");
+        let elapsed = tokio::time::timeout(std::time::Duration::from_millis(1), std::future::pending::<()>()).await.unwrap_err();
+        assert_eq!(DbError::Elapsed(elapsed).to_string(), "deadline has elapsed");
+        assert_eq!(DbError::PgPoolTimedOut.to_string(), "pool timed out while waiting for an open connection");
+        assert_eq!(DbError::PgRowNotFound.to_string(), "no rows returned by a query that expected to return at least one row");
+    }
+}

@@ -198,3 +198,47 @@ pub async fn admin_clear(State(registry): State<Arc<FaultRegistry>>) -> Response
     registry.clear();
     reply(StatusCode::OK, serde_json::json!({ "service": registry.service, "faults": [] }))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_an_object_an_array_and_a_wrapper_with_rate_defaulting_to_one() {
+        for text in [
+            r#"{"dependency":"postgres","kind":"pool_exhausted"}"#,
+            r#"[{"dependency":"postgres","kind":"pool_exhausted"}]"#,
+            r#"{"faults":[{"dependency":"postgres","kind":"pool_exhausted"}]}"#,
+        ] {
+            let specs = parse_specs(text).unwrap();
+            assert_eq!(specs.len(), 1, "{text}");
+            assert_eq!(specs[0].rate, 1.0);
+            assert_eq!(specs[0].kind, "pool_exhausted");
+        }
+        assert!(parse_specs(r#"{"kind":"panic","rat":1}"#).is_err(), "unknown fields are rejected");
+    }
+
+    #[test]
+    fn decides_only_active_faults_of_the_asked_dependency() {
+        let registry = FaultRegistry::new("payments");
+        registry
+            .add(vec![
+                FaultSpec { dependency: "postgres".into(), kind: "timeout".into(), rate: 1.0, latency_ms: 7, duration_s: 60.0, ..Default::default() },
+                FaultSpec { kind: "panic".into(), rate: 1.0, start_s: 60.0, duration_s: 5.0, ..Default::default() },
+            ])
+            .unwrap();
+        let db = registry.decide("postgres");
+        assert_eq!((db.kind.as_str(), db.latency), ("timeout", Duration::from_millis(7)));
+        assert_eq!(registry.decide("").kind, "", "the panic fault starts in 60 s");
+        assert_eq!(registry.decide("redis").kind, "");
+    }
+
+    #[test]
+    fn rejects_faults_for_another_service_or_of_an_unknown_kind() {
+        let registry = FaultRegistry::new("inventory");
+        let other = FaultSpec { service: "payments".into(), kind: "panic".into(), rate: 1.0, ..Default::default() };
+        assert!(registry.add(vec![other]).unwrap_err().contains("this is \"inventory\""));
+        let unknown = FaultSpec { kind: "oom".into(), rate: 1.0, ..Default::default() };
+        assert!(registry.add(vec![unknown]).unwrap_err().contains("unknown fault kind"));
+    }
+}
