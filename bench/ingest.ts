@@ -12,8 +12,9 @@
 // 4. end-to-end: Braid (bin/braid.ts, roles=ingest, own chDB directory) ingests the backlog; time
 //    from its joining the group until every offset is committed (a range is committed after its
 //    insert returned, so committed means queryable); its RSS is sampled from /proc;
-// 5. latency: the same process, caught up, gets a steady moderate rate; per message, the time from
-//    the produce call to the first poll (every 50 ms) that sees its offset committed;
+// 5. latency: the same process, caught up, gets a steady moderate rate (a quarter of its measured
+//    rate); after a warm-up, per message, the time from the produce call to the first poll (every
+//    50 ms) that sees its offset committed;
 // then stops Braid with SIGTERM and checks that its store holds every span exactly once.
 // Prints one table and writes it as JSON to bench/results/.
 import { spawn } from "node:child_process";
@@ -26,6 +27,7 @@ import { drainPending } from "chdb";
 import { Kafka, Partitioners, logLevel, type Admin } from "kafkajs";
 import { processBatch, type BatchOptions } from "../ingest/batch.js";
 import { ingestSettings } from "../ingest/config.js";
+import { ensureTopics } from "../ingest/kafka.js";
 import type { IngestMessage } from "../ingest/message.js";
 import { newNormalizeStats } from "../normalizer/index.js";
 import { BraidConfig } from "../schemas/config.js";
@@ -39,7 +41,9 @@ const { values: args } = parseArgs({
     partitions: { type: "string", default: "4" },
     /** Spans per second of the latency phase; "auto" is a quarter of the measured end-to-end rate. */
     "steady-rate": { type: "string", default: "auto" },
-    "steady-seconds": { type: "string", default: "30" },
+    "steady-seconds": { type: "string", default: "45" },
+    /** Seconds of the steady rate before latencies are recorded (the backlog's merges settle). */
+    "warmup-seconds": { type: "string", default: "15" },
     brokers: { type: "string", default: process.env.BRAID_KAFKA_BROKERS ?? "127.0.0.1:9092" },
     /** Writes a V8 CPU profile of the ingest process to this directory (open it in Chrome DevTools). */
     profile: { type: "string" },
@@ -49,6 +53,7 @@ const totalSpans = Number(args.spans);
 const partitions = Number(args.partitions);
 let steadyRate = Number(args["steady-rate"]);
 const steadySeconds = Number(args["steady-seconds"]);
+const warmupSeconds = Number(args["warmup-seconds"]);
 const suffix = `${Date.now().toString(36)}_${process.pid}`;
 const topic = `bench_spans_${suffix}`;
 const work = mkdtempSync(path.join(os.tmpdir(), "braid-bench-ingest-"));
@@ -86,7 +91,7 @@ interface Produced {
 }
 
 async function produce(admin: Admin): Promise<Produced> {
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions }] });
+  await ensureTopics(kafka, [topic], partitions, 1);
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner, allowAutoTopicCreation: false });
   await producer.connect();
   const generator = loadGenerator(7);
@@ -325,7 +330,7 @@ async function steadyLatency(admin: Admin, produced: Produced, braid: BraidRun):
     }
   })();
   const started = process.hrtime.bigint();
-  for (let k = 0; seconds(started) < steadySeconds; k++) {
+  for (let k = 0; seconds(started) < warmupSeconds + steadySeconds; k++) {
     const due = started + BigInt(Math.round((k / messagesPerSecond) * 1e9));
     const wait = Number(due - process.hrtime.bigint()) / 1e6;
     if (wait > 0) await new Promise((resolve) => setTimeout(resolve, wait));
@@ -333,7 +338,7 @@ async function steadyLatency(admin: Admin, produced: Produced, braid: BraidRun):
     const partition = k % partitions;
     const at = process.hrtime.bigint();
     const [meta] = await producer.send({ topic, acks: -1, messages: [{ partition, value }] });
-    sentAt.set(`${partition}/${meta!.baseOffset}`, at);
+    if (seconds(started, at) >= warmupSeconds) sentAt.set(`${partition}/${meta!.baseOffset}`, at);
     spans += spansPerMessage;
   }
   const elapsed = seconds(started);

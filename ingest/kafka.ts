@@ -20,20 +20,32 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
   });
 }
 
-/** Creates the topics that do not exist yet; existing ones are left as they are. */
-export async function ensureTopics(kafka: Kafka, topics: string[], partitions: number, replicationFactor: number): Promise<string[]> {
+/**
+ * Creates the topics that do not exist yet (existing ones are left as they are) and waits until
+ * every partition of them has a leader. kafkajs' own waitForLeaders gives up on the
+ * UNKNOWN_TOPIC_OR_PARTITION a KRaft broker answers while the new topic's metadata propagates, so
+ * the wait is done here, by polling the metadata.
+ */
+export async function ensureTopics(kafka: Kafka, topics: string[], partitions: number, replicationFactor: number, timeoutMs = 30_000): Promise<string[]> {
   const admin = kafka.admin();
   await admin.connect();
   try {
     const existing = new Set(await admin.listTopics());
     const missing = [...new Set(topics)].filter((topic) => !existing.has(topic));
-    if (missing.length > 0) {
-      await admin.createTopics({
-        waitForLeaders: true,
-        topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })),
-      });
+    if (missing.length === 0) return missing;
+    // false when another process created them first: fine.
+    await admin.createTopics({ waitForLeaders: false, topics: missing.map((topic) => ({ topic, numPartitions: partitions, replicationFactor })) });
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      try {
+        const { topics: described } = await admin.fetchTopicMetadata({ topics: missing });
+        if (described.length === missing.length && described.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return missing;
+      } catch (err) {
+        if (Date.now() > deadline) throw err;
+      }
+      if (Date.now() > deadline) throw new Error(`topics ${missing.join(", ")} have no leader after ${timeoutMs} ms`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
     }
-    return missing;
   } finally {
     await admin.disconnect();
   }

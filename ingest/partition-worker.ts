@@ -139,9 +139,12 @@ export class PartitionWorkers {
     const { topic, partition } = batch;
     const { group, store, metrics, tracer, batchOptions } = this.deps;
     const started = performance.now();
+    // The plan needs only the offsets: its commit travels while the range is decoded.
+    const planning = retryUntilDone(() => control.plan(first, last), this.retryOf(control, "plan"));
+    planning.catch(() => {}); // awaited below; decoding never throws
     const result = await inSpan(tracer, "ingest.decode", { "messaging.destination.name": topic, "messaging.batch.message_count": messages.length }, async () => processBatch(messages, batchOptions));
     const decoded = performance.now();
-    await retryUntilDone(() => control.plan(first, last), this.retryOf(control, "plan"));
+    await planning;
     this.deps.failpoint?.("after_planned");
     const planned = performance.now();
     const token = dedupToken(group, topic, partition, first, last);

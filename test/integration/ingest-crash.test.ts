@@ -4,6 +4,7 @@
 // every span must be queryable exactly once.
 import { Kafka, Partitioners, logLevel, type Admin, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ensureTopics } from "../../ingest/index.js";
 import type { Store } from "../../store/index.js";
 import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
 import { allCommitted, braidEnv, committedOffsets, joinedGroup, spanMessage, spawnBraid, sumOffsets, withChdb, type BraidChild } from "./ingest-support.js";
@@ -92,7 +93,7 @@ describe("ingest crash safety (bin/braid.ts child process, own chDB directory)",
     const produced: string[] = [];
     try {
       // A backlog of 120 messages of 200 spans (about 14 KB each), one record batch each.
-      await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+      await ensureTopics(kafka, [topic], 1, 1);
       for (let i = 0; i < 120; i++) {
         const message = spanMessage("failpoint-svc", 200);
         produced.push(...message.spanIds);
