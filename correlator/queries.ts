@@ -7,13 +7,27 @@ import type { Anomaly, Edge, Incident, IncidentEvent, NodeType, RedSeries, Sampl
 
 const nsToMs = (ns: number | string) => Number(ns) / 1e6;
 
+/**
+ * Errors recorded on a client span that happen inside the caller, before the database is reached
+ * (an exhausted connection pool, the caller's own cancellation, file-descriptor or memory limits):
+ * for the question "where did this error start", they belong to the calling service.
+ */
+export const callerSideErrorCodes = ["RESOURCE_EXHAUSTED.POOL_TIMEOUT", "RESOURCE_EXHAUSTED.TOO_MANY_OPEN_FILES", "RESOURCE_EXHAUSTED.OUT_OF_MEMORY", "CANCELLED.CLIENT"];
+
 /** Span → node: a client span with db.system is the database it calls; any other span its service. */
-const spanNode = `
-  SpanKind = 'Client' AND SpanAttributes['db.system'] != '' AS IsPeer,
+const spanNode = nodeOf("SpanKind = 'Client' AND SpanAttributes['db.system'] != ''");
+
+/** The same, for error spans: caller-side errors on a database client span stay with the caller. */
+const errorSpanNode = nodeOf("SpanKind = 'Client' AND SpanAttributes['db.system'] != '' AND ErrorCode NOT IN {callerSideCodes:Array(String)}");
+
+function nodeOf(isPeer: string): string {
+  return `
+  ${isPeer} AS IsPeer,
   if(IsPeer, multiIf(SpanAttributes['peer.service'] != '', SpanAttributes['peer.service'],
                      SpanAttributes['server.address'] != '', SpanAttributes['server.address'],
                      SpanAttributes['db.system']), ServiceName) AS Node,
   if(IsPeer, 'database', 'service') AS NodeType`;
+}
 
 export async function readRedSeries(store: Store, window: DetectionWindow): Promise<{ series: RedSeries[]; windows: Map<string, WindowStats> }> {
   const rows = await store.query<{ Tenant: string; Node: string; NodeType: NodeType; Operation: string; SourceLanguage: string; Bucket: number; Calls: string; Errors: string; Q: number[] }>(
@@ -145,8 +159,8 @@ export async function readEdges(store: Store, from: number, to: number, tenant?:
 
 /** Error spans none of whose children erred, per node and glossary code. */
 export async function readErrorOrigins(store: Store, tenant: string, from: number, to: number): Promise<{ origins: OriginCount[]; errorTraceCounts: Map<string, number>; totalErrorTraces: number }> {
-  const params = { tenant, from, to };
-  const errorSpans = `SELECT TraceId, SpanId, ParentSpanId, ServiceName, ErrorCode, ${spanNode} FROM {{db}}.otel_traces
+  const params = { tenant, from, to, callerSideCodes: callerSideErrorCodes };
+  const errorSpans = `SELECT TraceId, SpanId, ParentSpanId, ServiceName, ErrorCode, ${errorSpanNode} FROM {{db}}.otel_traces
      WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND StatusCode = 'Error'`;
   const origins = await store.query<{ Node: string; NodeType: NodeType; ErrorCode: string; Via: string; Count: string }>(
     `SELECT Node, NodeType, ErrorCode, ServiceName AS Via, count() AS Count

@@ -85,6 +85,15 @@ describe("correlator processors on a real store", () => {
     await db.close();
   });
 
+  it("keeps an exhausted connection pool with the service that owns the pool, though it is recorded on the client span to postgres", async () => {
+    const { db, faultStart } = await scenario({ node: "postgres", kind: "error", errorCode: "RESOURCE_EXHAUSTED.POOL_TIMEOUT" });
+    const { versions } = await tick(db, faultStart - 30, faultStart + 120);
+    const ids = incidentsIn(versions);
+    expect(ids).toHaveLength(1);
+    expect(latest(versions, ids[0]!).rootCauses[0]).toMatchObject({ node: "payments", nodeType: "service", errorCode: "RESOURCE_EXHAUSTED.POOL_TIMEOUT" });
+    await db.close();
+  });
+
   it("names the service that got slow (inventory, +300 ms) for a latency incident", async () => {
     const { db, faultStart } = await scenario({ node: "inventory", kind: "latency", addedLatencyMs: 300 });
     const { versions } = await tick(db, faultStart - 30, faultStart + 120);
