@@ -75,7 +75,8 @@ const config = BraidConfig.parse({
   },
   store: { database: "bench", chdbPath: path.join(work, "braid-chdb") },
   api: { port: 0 },
-  log: { level: "info" },
+  // debug: each stored range logs its timings, summarized for the latency phase.
+  log: { level: "debug" },
 });
 const settings = ingestSettings(config);
 const kafka = new Kafka({ clientId: "bench-ingest", brokers: config.kafka.brokers, logLevel: logLevel.NOTHING });
@@ -217,8 +218,19 @@ async function kafkaMessageCount(): Promise<number> {
 
 // ---------- 4 and 5. end-to-end with Braid as its own process, then latency ----------
 
+interface RangeTiming {
+  at: bigint;
+  messages: number;
+  decodeMs: number;
+  planMs: number;
+  insertMs: number;
+  deadLettersAndCommitMs: number;
+}
+
 interface BraidRun {
   pid: number;
+  /** Timings of the ranges stored so far (debug log lines of ingest/partition-worker.ts). */
+  ranges: RangeTiming[];
   /** CPU seconds (user + system, all threads) the process has used so far. */
   cpuSeconds(): number;
   joinedAt: Promise<bigint>;
@@ -233,11 +245,16 @@ function startBraid(): BraidRun {
   writeFileSync(configFile, JSON.stringify(config));
   const profile = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
   const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(repoRoot, "bin/braid.ts")], { cwd: repoRoot, env: { ...process.env, BRAID_CONFIG: configFile, NODE_OPTIONS: [process.env.NODE_OPTIONS, process.env.BENCH_BRAID_NODE_OPTIONS].filter(Boolean).join(" ") }, stdio: ["ignore", "pipe", "inherit"] });
+  const ranges: RangeTiming[] = [];
+  let partial = "";
   let resolveJoined: (at: bigint) => void;
   const joinedAt = new Promise<bigint>((resolve) => (resolveJoined = resolve));
   child.stdout!.on("data", (chunk: Buffer) => {
-    for (const line of chunk.toString().split("\n")) {
-      if (line.includes('"joined consumer group"')) resolveJoined(process.hrtime.bigint());
+    const lines = (partial + chunk.toString()).split("\n");
+    partial = lines.pop() ?? "";
+    for (const line of lines) {
+      if (line.includes('"range stored and committed"')) ranges.push({ at: process.hrtime.bigint(), ...(JSON.parse(line) as Omit<RangeTiming, "at">) });
+      else if (line.includes('"joined consumer group"')) resolveJoined(process.hrtime.bigint());
       else if (/"level":(40|50|60)/.test(line)) console.log(`  braid: ${line.slice(0, 300)}`);
     }
   });
@@ -256,6 +273,7 @@ function startBraid(): BraidRun {
   const ticks = 100; // USER_HZ
   return {
     pid: child.pid!,
+    ranges,
     cpuSeconds: () => {
       try {
         const fields = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]!.split(" ");
@@ -342,11 +360,19 @@ async function steadyLatency(admin: Admin, produced: Produced, braid: BraidRun):
     spans += spansPerMessage;
   }
   const elapsed = seconds(started);
+  const measuredFrom = started + BigInt(Math.round(warmupSeconds * 1e9));
   stop = true;
   await poller;
   await producer.disconnect();
   latencies.sort((a, b) => a - b);
   const quantile = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))]!;
+  const measured = braid.ranges.filter((range) => range.at >= measuredFrom);
+  const parts = ["decodeMs", "planMs", "insertMs", "deadLettersAndCommitMs"] as const;
+  const summary = parts.map((part) => {
+    const values = measured.map((range) => range[part]).sort((a, b) => a - b);
+    return `${part.replace("Ms", "")} p50 ${values[Math.floor(values.length / 2)] ?? 0} / p99 ${values[Math.floor(values.length * 0.99)] ?? 0} ms`;
+  });
+  log(`ranges stored during the latency phase: ${measured.length}, ${(measured.reduce((n, r) => n + r.messages, 0) / Math.max(1, measured.length)).toFixed(1)} messages each; ${summary.join(", ")}`);
   return { p50: quantile(0.5), p99: quantile(0.99), max: latencies[latencies.length - 1]!, messages: latencies.length, spans, rate: spans / elapsed, peakRss: peak };
 }
 
