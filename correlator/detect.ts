@@ -50,20 +50,20 @@ interface Finding {
 
 const minBaselineBuckets = 3;
 
+/** Median and IQR of a per-bucket figure over the baseline, or the ones frozen on an active anomaly. */
+function baselineOf(baselineBuckets: RedBucket[], figure: (bucket: RedBucket) => number, frozen?: Anomaly): { center: number; spread: number } | undefined {
+  if (frozen) return { center: frozen.baseline, spread: frozen.baselineSpread };
+  const values = baselineBuckets.filter((b) => b.calls > 0).map(figure);
+  if (values.length < minBaselineBuckets) return undefined;
+  return { center: median(values), spread: interquartileRange(values) };
+}
+
 function errorRateFinding(baselineBuckets: RedBucket[], windowBuckets: RedBucket[], stats: WindowStats, settings: CorrelatorSettings, frozen?: Anomaly): Finding | undefined {
   if (stats.calls < settings.minCalls || stats.errors < settings.minErrors) return undefined;
   const observed = stats.errors / stats.calls;
-  let center: number;
-  let spread: number;
-  if (frozen) {
-    center = frozen.baseline;
-    spread = frozen.baselineSpread;
-  } else {
-    const rates = baselineBuckets.filter((b) => b.calls > 0).map((b) => b.errors / b.calls);
-    if (rates.length < minBaselineBuckets) return undefined;
-    center = median(rates);
-    spread = interquartileRange(rates);
-  }
+  const baseline = baselineOf(baselineBuckets, (b) => b.errors / b.calls, frozen);
+  if (!baseline) return undefined;
+  const { center, spread } = baseline;
   const score = robustScore(observed, center, spread, settings.minErrorRateIncrease / settings.robustScoreThreshold);
   if (observed - center < settings.minErrorRateIncrease || score < settings.robustScoreThreshold) return undefined;
   const onset = windowBuckets.find((b) => b.calls > 0 && b.errors / b.calls - center >= settings.minErrorRateIncrease);
@@ -73,17 +73,9 @@ function errorRateFinding(baselineBuckets: RedBucket[], windowBuckets: RedBucket
 function latencyFinding(baselineBuckets: RedBucket[], windowBuckets: RedBucket[], stats: WindowStats, settings: CorrelatorSettings, frozen?: Anomaly): Finding | undefined {
   if (stats.calls < settings.minCalls) return undefined;
   const observed = stats.p95Ms;
-  let center: number;
-  let spread: number;
-  if (frozen) {
-    center = frozen.baseline;
-    spread = frozen.baselineSpread;
-  } else {
-    const p95s = baselineBuckets.filter((b) => b.calls > 0).map((b) => b.p95Ms);
-    if (p95s.length < minBaselineBuckets) return undefined;
-    center = median(p95s);
-    spread = interquartileRange(p95s);
-  }
+  const baseline = baselineOf(baselineBuckets, (b) => b.p95Ms, frozen);
+  if (!baseline) return undefined;
+  const { center, spread } = baseline;
   const score = robustScore(observed, center, spread, Math.max(1, center * 0.05));
   if (observed < center * settings.latencyRatio || observed - center < settings.minLatencyIncreaseMs || score < settings.robustScoreThreshold) return undefined;
   const onset = windowBuckets.find((b) => b.calls > 0 && b.p95Ms >= center * settings.latencyRatio);
