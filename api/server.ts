@@ -1,6 +1,6 @@
 // The query API for on-call engineers: Fastify with zod schemas on every route (validation,
 // serialization and the OpenAPI document at /api/docs/openapi.json come from the same schemas).
-import { SpanStatusCode, type Span, type Tracer } from "@opentelemetry/api";
+import { SpanKind, SpanStatusCode, type Span, type Tracer } from "@opentelemetry/api";
 import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
@@ -37,7 +37,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   // One span per request, named by route template (low cardinality), as HTTP server spans are.
   app.addHook("onRequest", async (request) => {
     request.braidSpan = options.tracer.startSpan(`${request.method} ${request.routeOptions.url ?? "unmatched"}`, {
-      kind: 1, // SpanKind.SERVER
+      kind: SpanKind.SERVER,
       attributes: { "http.request.method": request.method, "url.path": request.url.split("?")[0]!, "http.route": request.routeOptions.url ?? "" },
     });
   });
