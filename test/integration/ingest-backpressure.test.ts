@@ -1,9 +1,9 @@
 // Backpressure: the embedded store really fails (the target table is detached from the same chDB
 // session, so every insert into it fails in the engine) while data keeps arriving on Kafka.
-import { Kafka, Partitioners, logLevel, type Admin, type Producer } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBraid, type BraidProcess } from "../../runtime/app.js";
-import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
+import { eventually, isolatedConfig, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
+import { useKafkaClients } from "../support/kafka-clients.js";
 import { allCommitted, committedOffsets, metricValue, spanMessage } from "./ingest-support.js";
 
 describe("ingest backpressure: the store is unavailable for a while", () => {
@@ -11,21 +11,14 @@ describe("ingest backpressure: the store is unavailable for a while", () => {
   const config = isolatedConfig(uniqueSuffix(), storage.dir, { kafka: { partitions: 2 } });
   const topic = config.kafka.traces.topic;
   const group = config.kafka.groupId;
-  const kafka = new Kafka({ clientId: "ingest-backpressure-test", brokers: [kafkaBrokers], logLevel: logLevel.NOTHING });
-  let admin: Admin;
-  let producer: Producer;
+  const { admin, producer } = useKafkaClients("ingest-backpressure-test");
   let braid: BraidProcess;
 
   beforeAll(async () => {
     await requireServices();
     braid = await startBraid(config);
-    admin = kafka.admin();
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([admin.connect(), producer.connect()]);
   });
   afterAll(async () => {
-    await producer?.disconnect();
-    await admin?.disconnect();
     await braid?.stop();
     storage.cleanup();
   });

@@ -2,27 +2,14 @@
 // kill -9 in the middle of a stream, and crashes at each exact step of storing a range
 // (failpoints, ingest/failpoints.ts), each followed by a restart on the same directory. Afterwards
 // every span must be queryable exactly once.
-import { Kafka, Partitioners, logLevel, type Admin, type Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ensureTopics } from "../../ingest/index.js";
 import type { Store } from "../../store/index.js";
-import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
+import { eventually, isolatedConfig, tempDir, uniqueSuffix } from "../support/env.js";
+import { useKafkaClients } from "../support/kafka-clients.js";
 import { allCommitted, braidEnv, committedOffsets, joinedGroup, spanMessage, spawnBraid, sumOffsets, withChdb, type BraidChild } from "./ingest-support.js";
 
-const kafka = new Kafka({ clientId: "ingest-crash-test", brokers: [kafkaBrokers], logLevel: logLevel.NOTHING });
-let admin: Admin;
-let producer: Producer;
-
-beforeAll(async () => {
-  await requireServices();
-  admin = kafka.admin();
-  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await Promise.all([admin.connect(), producer.connect()]);
-});
-afterAll(async () => {
-  await producer?.disconnect();
-  await admin?.disconnect();
-});
+const { kafka, admin, producer } = useKafkaClients("ingest-crash-test");
 
 /** Checks that the store holds exactly the expected spans, each once. */
 async function expectExactlyOnce(store: Store, expected: string[]): Promise<void> {

@@ -1,10 +1,11 @@
 // The dead-letter topic: poison messages in the middle of one batch go to the DLQ with headers
 // that say where they came from and why; their neighbours are stored; the partition moves on.
-import { Kafka, Partitioners, logLevel, type Admin, type IHeaders, type Producer } from "kafkajs";
+import type { IHeaders } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBraid, type BraidProcess } from "../../runtime/app.js";
 import { encodeTraces, newSpanId, newTraceId, traceRequest } from "../../scripts/lib/otlp-builder.js";
-import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
+import { eventually, isolatedConfig, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
+import { useKafkaClients } from "../support/kafka-clients.js";
 import { committedOffsets, metricValue, spanMessage } from "./ingest-support.js";
 
 interface DeadLetterSeen {
@@ -17,21 +18,14 @@ describe("ingest dead-letter topic", () => {
   // A 64 KiB message limit, so a too-large message is easy to make.
   const config = isolatedConfig(uniqueSuffix(), storage.dir, { kafka: { partitions: 1, maxMessageBytes: 64 * 1024 } });
   const topic = config.kafka.traces.topic;
-  const kafka = new Kafka({ clientId: "ingest-dlq-test", brokers: [kafkaBrokers], logLevel: logLevel.NOTHING });
-  let admin: Admin;
-  let producer: Producer;
+  const { kafka, admin, producer } = useKafkaClients("ingest-dlq-test");
   let braid: BraidProcess;
 
   beforeAll(async () => {
     await requireServices();
     braid = await startBraid(config);
-    admin = kafka.admin();
-    producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-    await Promise.all([admin.connect(), producer.connect()]);
   });
   afterAll(async () => {
-    await producer?.disconnect();
-    await admin?.disconnect();
     await braid?.stop();
     storage.cleanup();
   });

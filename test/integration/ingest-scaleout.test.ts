@@ -2,25 +2,12 @@
 // two ingest processes in one consumer group, each with its own chDB directory (DESIGN.md,
 // "Testing scale-out"), a join and a graceful leave in the middle of a stream; and SIGTERM in the
 // middle of a stream, after which the committed offsets say exactly what was stored.
-import { Kafka, Partitioners, logLevel, type Admin, type Producer } from "kafkajs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
+import { describe, expect, it } from "vitest";
+import { eventually, isolatedConfig, tempDir, uniqueSuffix } from "../support/env.js";
+import { useKafkaClients } from "../support/kafka-clients.js";
 import { allCommitted, braidEnv, committedOffsets, joinedGroup, spanMessage, spawnBraid, sumOffsets, withChdb, type BraidChild } from "./ingest-support.js";
 
-const kafka = new Kafka({ clientId: "ingest-scaleout-test", brokers: [kafkaBrokers], logLevel: logLevel.NOTHING });
-let admin: Admin;
-let producer: Producer;
-
-beforeAll(async () => {
-  await requireServices();
-  admin = kafka.admin();
-  producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });
-  await Promise.all([admin.connect(), producer.connect()]);
-});
-afterAll(async () => {
-  await producer?.disconnect();
-  await admin?.disconnect();
-});
+const { admin, producer } = useKafkaClients("ingest-scaleout-test");
 
 async function stopGracefully(braid: BraidChild): Promise<void> {
   braid.child.kill("SIGTERM");
