@@ -33,6 +33,13 @@ export interface ErrorCount {
 export const SAMPLE_MESSAGES = 3;
 
 // Both tables filtered on their time keys first (logs: TimestampTime, the primary key column).
+/** The same filters on spans and on logs: error rows only, then the optional request filters. */
+const errorFilters = `ErrorCode != ''
+    AND ({service:String} = '' OR ServiceName = {service:String})
+    AND ({language:String} = '' OR SourceLanguage = {language:String})
+    AND ({code:String} = '' OR ErrorCode = {code:String})
+    AND ({fingerprint:String} = '' OR ErrorFingerprint = {fingerprint:String})`;
+
 const errorsSql = `
 SELECT
   ErrorCode,
@@ -50,21 +57,13 @@ FROM (
   SELECT Timestamp, ErrorCode, ErrorRetryable, ErrorFingerprint, ErrorMessage, ServiceName, SourceLanguage, 'span' AS Signal
   FROM {{db}}.otel_traces
   WHERE Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-    AND ErrorCode != ''
-    AND ({service:String} = '' OR ServiceName = {service:String})
-    AND ({language:String} = '' OR SourceLanguage = {language:String})
-    AND ({code:String} = '' OR ErrorCode = {code:String})
-    AND ({fingerprint:String} = '' OR ErrorFingerprint = {fingerprint:String})
+    AND ${errorFilters}
   UNION ALL
   SELECT Timestamp, ErrorCode, ErrorRetryable, ErrorFingerprint, ErrorMessage, ServiceName, SourceLanguage, 'log' AS Signal
   FROM {{db}}.otel_logs
   WHERE TimestampTime >= toDateTime(intDiv({fromMs:Int64}, 1000)) AND TimestampTime <= toDateTime(intDiv({toMs:Int64}, 1000))
     AND Timestamp >= fromUnixTimestamp64Milli({fromMs:Int64}) AND Timestamp < fromUnixTimestamp64Milli({toMs:Int64})
-    AND ErrorCode != ''
-    AND ({service:String} = '' OR ServiceName = {service:String})
-    AND ({language:String} = '' OR SourceLanguage = {language:String})
-    AND ({code:String} = '' OR ErrorCode = {code:String})
-    AND ({fingerprint:String} = '' OR ErrorFingerprint = {fingerprint:String})
+    AND ${errorFilters}
 )
 GROUP BY ErrorCode, ServiceName, SourceLanguage, GroupFingerprint
 ORDER BY Count DESC, ErrorCode, ServiceName, SourceLanguage, GroupFingerprint
