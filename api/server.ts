@@ -5,6 +5,7 @@ import swagger from "@fastify/swagger";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Registry } from "prom-client";
+import { openAccessCaller, type Caller } from "./caller.js";
 import type { ApiDeps } from "./deps.js";
 import { healthRoutes, type HealthCheck } from "./routes/health.js";
 import { errorsRoutes } from "./routes/errors.js";
@@ -33,6 +34,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const app = Fastify({ loggerInstance: options.deps.logger.child({ role: "api" }) as FastifyBaseLogger, bodyLimit: 1024 * 1024 });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+
+  app.decorateRequest("caller", null as unknown as Caller);
+  app.addHook("onRequest", async (request) => {
+    request.caller = openAccessCaller;
+  });
 
   // One span per request, named by route template (low cardinality), as HTTP server spans are.
   app.addHook("onRequest", async (request) => {

@@ -55,6 +55,8 @@ export function isolatedConfig(suffix: string, chdbPath: string, overrides: Brai
     },
     store: { database: `otel_${suffix}`.replace(/[^A-Za-z0-9_]/g, "_"), chdbPath },
     redis: { url: redisUrl },
+    // Test files share one Redis: each gets queues of its own.
+    correlator: { queuePrefix: `braid_test_${suffix}`, incidentTopic: `braid_incidents_${suffix}` },
     api: { host: "127.0.0.1", port: 0 },
     log: { level: (process.env.BRAID_TEST_LOG_LEVEL as "warn" | undefined) ?? "warn" },
   };
