@@ -15,7 +15,7 @@ import { createServer, type Server } from "node:http";
 import path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ensureTopics } from "../../ingest/index.js";
+import { ensureTopics, registerCompressionCodecs } from "../../ingest/index.js";
 import { otlpTypes } from "../../schemas/otlp/index.js";
 import type { Encoding } from "../../schemas/config.js";
 import { freePortOr } from "../../scripts/lib/ports.js";
@@ -45,8 +45,6 @@ interface InteropCase {
   tenant: string;
   /** Extra telemetrygen flags per signal. */
   flags?: Partial<Record<Signal, string[]>>;
-  /** Checks of the records' keys, for the partition_* options (decoded here; uncompressed or gzip topics only). */
-  keys?: Partial<Record<Signal, "trace_id" | "resource_hash" | "none">>;
   /** Glossary code every log record of the case must get. */
   logErrorCode?: string;
 }
@@ -62,7 +60,6 @@ const cases: InteropCase[] = [
     exporter: { partition_traces_by_id: true, partition_logs_by_resource_attributes: true, record_headers: [{ name: "tenant", value: "acme-none" }, { name: "source", value: "otelcol" }] },
     headers: () => ({ tenant: "acme-none", source: "otelcol" }),
     tenant: "acme-none",
-    keys: { traces: "trace_id", logs: "resource_hash", metrics: "none" },
   },
   {
     compression: "gzip",
@@ -72,7 +69,6 @@ const cases: InteropCase[] = [
     headers: (signal) => ({ "otelcol.signal": signal }),
     tenant: "default",
     flags: { logs: ["--trace-id", logTraceId, "--span-id", logSpanId] },
-    keys: { traces: "none", logs: "trace_id", metrics: "resource_hash" },
   },
   {
     compression: "snappy",
@@ -105,9 +101,6 @@ const cases: InteropCase[] = [
   },
 ];
 
-const activeCases = cases;
-const activeMetricTypes = metricTypes;
-
 // What telemetrygen is told to send, per case.
 const tracesPerCase = 40;
 const childSpans = 2;
@@ -116,7 +109,7 @@ const hosts = ["node-a", "node-b"] as const;
 const pointsPerMetricType = 60;
 const summaryFixture = JSON.parse(readFileSync(path.join(repoRoot, "test/fixtures/collector/summary-metrics.otlp.json"), "utf8")) as Obj;
 const summaryPoints = (summaryFixture.resourceMetrics as Obj[]).flatMap((rm) => rm.scopeMetrics.flatMap((sm: Obj) => sm.metrics.flatMap((m: Obj) => m.summary?.dataPoints ?? []))).length;
-const expectedCounts = { traces: tracesPerCase * (1 + childSpans), logs: logsPerCase, metrics: pointsPerMetricType * activeMetricTypes.length + summaryPoints };
+const expectedCounts = { traces: tracesPerCase * (1 + childSpans), logs: logsPerCase, metrics: pointsPerMetricType * metricTypes.length + summaryPoints };
 
 const suffix = uniqueSuffix();
 const topicOf = (c: InteropCase, signal: Signal) => `interop_${suffix}_${c.compression}_${signal}`;
@@ -171,7 +164,7 @@ function collectorConfig(ports: Map<Compression, Ports>, sinkPort: number, metri
   const processors: Obj = { batch: {} };
   const exporters: Obj = {};
   const pipelines: Obj = {};
-  for (const c of activeCases) {
+  for (const c of cases) {
     const { grpc, http } = ports.get(c.compression)!;
     const includeMetadata = c.requestHeaders ? { include_metadata: true } : {};
     receivers[`otlp/${c.compression}`] = { protocols: { grpc: { endpoint: `127.0.0.1:${grpc}`, ...includeMetadata }, http: { endpoint: `127.0.0.1:${http}`, ...includeMetadata } } };
@@ -209,7 +202,7 @@ function telemetrygenRuns(c: InteropCase, grpcPort: number): string[][] {
   return [
     ["traces", ...common("traces", hosts[0]), "--traces", String(tracesPerCase), "--child-spans", String(childSpans), "--span-links", "1"],
     ...hosts.map((host) => ["logs", ...common("logs", host), "--logs", String(logsPerCase / hosts.length)]),
-    ...activeMetricTypes.map((type, i) => ["metrics", ...common("metrics", hosts[i % hosts.length]!), "--metrics", String(pointsPerMetricType), "--metric-type", type]),
+    ...metricTypes.map((type, i) => ["metrics", ...common("metrics", hosts[i % hosts.length]!), "--metrics", String(pointsPerMetricType), "--metric-type", type]),
   ];
 }
 
@@ -241,6 +234,14 @@ async function inParallel<T>(items: T[], limit: number, run: (item: T) => Promis
   await Promise.all(Array.from({ length: limit }, async () => {
     for (let item = queue.shift(); item !== undefined; item = queue.shift()) await run(item);
   }));
+}
+
+/** The record key the case's partition_* options make the exporter write. */
+function keyKind(c: InteropCase, signal: Signal): "trace id" | "resource hash" | "none" {
+  const option = (name: string) => c.exporter[name] === true;
+  if (signal === "traces") return option("partition_traces_by_id") ? "trace id" : "none";
+  if (signal === "logs") return option("partition_logs_by_trace_id") ? "trace id" : option("partition_logs_by_resource_attributes") ? "resource hash" : "none";
+  return option("partition_metrics_by_resource_attributes") ? "resource hash" : "none";
 }
 
 /** The resources (attribute sets) and trace ids in one Kafka record, decoded here from either encoding. */
@@ -329,13 +330,13 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
     await requireServices();
     requireCollectorBuild();
     await admin.connect();
-    const topics = activeCases.flatMap((c) => signals.map((signal) => topicOf(c, signal)));
+    const topics = cases.flatMap((c) => signals.map((signal) => topicOf(c, signal)));
     // Three partitions, so the partition_* options decide where records go.
     await ensureTopics(kafka, topics, 3, 1);
 
     sink = await startSink();
-    const free = await freePorts(2 * activeCases.length + 1);
-    const ports = new Map<Compression, Ports>(activeCases.map((c, i) => [c.compression, { grpc: free[2 * i]!, http: free[2 * i + 1]! }]));
+    const free = await freePorts(2 * cases.length + 1);
+    const ports = new Map<Compression, Ports>(cases.map((c, i) => [c.compression, { grpc: free[2 * i]!, http: free[2 * i + 1]! }]));
     const metricsPort = free.at(-1)!;
     const configFile = path.join(storage.dir, "otelcol.yaml");
     await writeCollectorConfig(configFile, collectorConfig(ports, sink.port, metricsPort));
@@ -343,7 +344,7 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
 
     // One Braid per encoding, each reading its cases' topics through one pattern per signal.
     for (const encoding of ["otlp_proto", "otlp_json"] as const) {
-      const mine = activeCases.filter((c) => c.encoding === encoding).map((c) => c.compression);
+      const mine = cases.filter((c) => c.encoding === encoding).map((c) => c.compression);
       if (mine.length === 0) continue;
       const pattern = (signal: Signal) => `^interop_${suffix}_(${mine.join("|")})_${signal}$`;
       const dir = path.join(storage.dir, `braid-${encoding}`);
@@ -361,16 +362,16 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
     }
 
     // Send: telemetrygen for traces, logs and each metric type; the summary fixture by hand.
-    const runs = activeCases.flatMap((c) => telemetrygenRuns(c, ports.get(c.compression)!.grpc));
+    const runs = cases.flatMap((c) => telemetrygenRuns(c, ports.get(c.compression)!.grpc));
     await inParallel(runs, 3, (args) => runTelemetrygen(args));
-    for (const c of activeCases) await sendSummaries(c, ports.get(c.compression)!.http);
+    for (const c of cases) await sendSummaries(c, ports.get(c.compression)!.http);
 
     // The Collector has exported everything once its kafka exporters count every item as sent
     // (the OTLP/HTTP copy likewise) or as failed.
     const page = await eventually(
       () => collector!.metrics(),
       (text) =>
-        activeCases.every((c) =>
+        cases.every((c) =>
           signals.every((signal) =>
             ["kafka", "otlp_http"].every((kind) => {
               const exporter = `${kind}/${c.compression}`;
@@ -396,7 +397,7 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
       return out;
     };
     const handled = await eventually(consumed, (now) => topics.every((topic) => now.get(topic)!.consumed >= records.get(topic)!), "Braid to handle every record", 120_000).catch(() => consumed());
-    for (const c of activeCases) {
+    for (const c of cases) {
       hops.set(
         c.compression,
         Object.fromEntries(
@@ -409,13 +410,13 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
       );
     }
 
-    // The records' keys, where a partition_* option sets them (topics this test can decode itself).
-    const keyed = activeCases.filter((c) => c.keys).flatMap((c) => signals.map((signal) => topicOf(c, signal)));
+    // Every record, with its key, read and decoded here too (Braid's codecs, registered in kafkajs).
+    registerCompressionCodecs();
     const reader = kafka.consumer({ groupId: `interop_keys_${suffix}` });
     await reader.connect();
-    await reader.subscribe({ topics: keyed, fromBeginning: true });
+    await reader.subscribe({ topics, fromBeginning: true });
     let read = 0;
-    const wanted = keyed.reduce((n, topic) => n + records.get(topic)!, 0);
+    const wanted = topics.reduce((n, topic) => n + records.get(topic)!, 0);
     await new Promise<void>((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`read ${read} of ${wanted} keyed records`)), 60_000);
       void reader.run({
@@ -435,12 +436,12 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
     }
     for (const [encoding, braid] of braids) {
       await withChdb(braid.dir, braid.database, async (store) => {
-        for (const c of activeCases.filter((c) => c.encoding === encoding)) stored.set(c.compression, await readStore(store, serviceOf(c)));
+        for (const c of cases.filter((c) => c.encoding === encoding)) stored.set(c.compression, await readStore(store, serviceOf(c)));
       });
     }
     // The matrix as run, for the log (the assertions follow, per case).
     console.log(
-      activeCases
+      cases
         .flatMap((c) =>
           signals.map((signal) => {
             const hop = hops.get(c.compression)![signal];
@@ -457,7 +458,7 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
     for (const braid of braids.values()) if (braid.child.child.exitCode === null) braid.child.child.kill("SIGKILL");
     await collector?.stop();
     await sink?.close();
-    const topics = activeCases.flatMap((c) => signals.map((signal) => topicOf(c, signal)));
+    const topics = cases.flatMap((c) => signals.map((signal) => topicOf(c, signal)));
     await admin.deleteTopics({ topics }).catch(() => {});
     await admin.disconnect();
     storage.cleanup();
@@ -476,7 +477,7 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
     expect(hop.consumed, `${c.compression} ${signal}: records Braid handled of the ${hop.records} on the topic`).toBe(hop.records);
   }
 
-  describe.each(activeCases)("$compression, $encoding", (c) => {
+  describe.each(cases)("$compression, $encoding", (c) => {
     it(`traces: ${expectedCounts.traces} spans, every one stored once with its ids, names, times, attributes, links and status`, () => {
       const expected = received(c, "traces").flatMap((request) => expectedSpans(request, context(c, "traces")));
       expectHops(c, "traces", expected.length);
@@ -499,15 +500,13 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
       if (c.logErrorCode) expect(logs.every((log) => log.ErrorCode === c.logErrorCode && log.SeverityText === "ERROR")).toBe(true);
     });
 
-    it(`metrics: ${pointsPerMetricType} points of each of ${activeMetricTypes.join(", ")} and ${summaryPoints} summary points, every one stored once`, () => {
-      const received_ = received(c, "metrics").map((request) => expectedPoints(request, context(c, "metrics")));
-      const total = received_.reduce((n, points) => n + metricTables.reduce((m, table) => m + points[table].length, 0), 0);
+    it(`metrics: ${pointsPerMetricType} points of each of ${metricTypes.join(", ")} and ${summaryPoints} summary points, every one stored once`, () => {
+      const receivedPoints = received(c, "metrics").map((request) => expectedPoints(request, context(c, "metrics")));
+      const total = receivedPoints.reduce((n, points) => n + metricTables.reduce((m, table) => m + points[table].length, 0), 0);
       expectHops(c, "metrics", total);
-      const tableOf: Record<(typeof metricTypes)[number], MetricTable> = { Gauge: "gauge", Sum: "sum", Histogram: "histogram", ExponentialHistogram: "exponential_histogram" };
       for (const table of metricTables) {
-        const expected = received_.flatMap((points) => points[table]);
-        const type = metricTypes.find((t) => tableOf[t] === table);
-        expect(expected.length, `${table} points received`).toBe(table === "summary" ? summaryPoints : type && activeMetricTypes.includes(type) ? pointsPerMetricType : 0);
+        const expected = receivedPoints.flatMap((points) => points[table]);
+        expect(expected.length, `${table} points received`).toBe(table === "summary" ? summaryPoints : pointsPerMetricType);
         expectSameRows(`${c.compression} ${table}`, stored.get(c.compression)!.metrics[table], expected, keyOf.metrics);
       }
       // telemetrygen's gauges have no start time (start_time_unix_nano = 0, which OTLP allows): stored as 0.
@@ -519,34 +518,32 @@ describe("the real OpenTelemetry Collector in front of Braid", () => {
       }
     });
 
-    if (c.keys) {
-      it(`record keys: ${Object.entries(c.keys).map(([signal, kind]) => `${signal} ${kind}`).join(", ")}`, () => {
-        for (const signal of signals) {
-          const kind = c.keys![signal]!;
-          const list = recordKeys.get(topicOf(c, signal)) ?? [];
-          expect(list.length, `${signal} records`).toBe(hops.get(c.compression)![signal].records);
-          const resourceByKey = new Map<string | null, Set<string>>();
-          for (const { key, value } of list) {
-            const { resources, traceIds } = recordContents(c.encoding, signal, value);
-            if (kind === "none") expect(key).toBeNull();
-            if (kind === "trace_id") {
-              expect(key).toMatch(/^[0-9a-f]{32}$/);
-              expect([...traceIds], "every item of a record keyed by trace id has that trace id").toEqual([key]);
-            }
-            if (kind === "resource_hash") {
-              expect(key?.length, "a 16-byte hash of the resource attributes").toBe(16);
-              expect(resources.size, "one resource per record keyed by resource").toBe(1);
-              resourceByKey.set(key, new Set([...(resourceByKey.get(key) ?? []), ...resources]));
-            }
+    it(`record keys: traces ${keyKind(c, "traces")}, logs ${keyKind(c, "logs")}, metrics ${keyKind(c, "metrics")}`, () => {
+      for (const signal of signals) {
+        const kind = keyKind(c, signal);
+        const list = recordKeys.get(topicOf(c, signal)) ?? [];
+        expect(list.length, `${signal} records`).toBe(hops.get(c.compression)![signal].records);
+        const resourceByKey = new Map<string | null, Set<string>>();
+        for (const { key, value } of list) {
+          const { resources, traceIds } = recordContents(c.encoding, signal, value);
+          if (kind === "none") expect(key).toBeNull();
+          if (kind === "trace id") {
+            expect(key).toMatch(/^[0-9a-f]{32}$/);
+            expect([...traceIds], "every item of a record keyed by trace id has that trace id").toEqual([key]);
           }
-          if (kind === "resource_hash") {
-            // One key per resource and one resource per key (two hosts sent, plus the summary fixture's own resource for metrics).
-            const resources = new Set([...resourceByKey.values()].flatMap((set) => [...set]));
-            expect(resources.size, `${signal}: resources`).toBeGreaterThanOrEqual(hosts.length);
-            expect(resourceByKey.size, `${signal}: distinct keys`).toBe(resources.size);
+          if (kind === "resource hash") {
+            expect(key?.length, "a 16-byte hash of the resource attributes").toBe(16);
+            expect(resources.size, "one resource per record keyed by resource").toBe(1);
+            resourceByKey.set(key, new Set([...(resourceByKey.get(key) ?? []), ...resources]));
           }
         }
-      });
-    }
+        if (kind === "resource hash") {
+          // One key per resource and one resource per key (two hosts sent, plus the summary fixture's own resource for metrics).
+          const resources = new Set([...resourceByKey.values()].flatMap((set) => [...set]));
+          expect(resources.size, `${signal}: resources`).toBeGreaterThanOrEqual(hosts.length);
+          expect(resourceByKey.size, `${signal}: distinct keys`).toBe(resources.size);
+        }
+      }
+    });
   });
 });
