@@ -21,17 +21,25 @@ export const rollupLookbackSeconds = 120;
 
 const rollupColumns = "Family, Source, Metric, Tenant, Service, Operation, Caller, Callee, ResourceHash, Resource, Bucket, Calls, Errors, Latency";
 
-/** Edges caller → callee from spans, measured on the caller's CLIENT span, for buckets in [from, to). */
+/**
+ * Edges caller → callee from spans for buckets in [from, to): a span of the callee's whose parent
+ * is in another service. The hop is measured where the caller measures it, on its CLIENT span
+ * (network and queueing included); when the caller's HTTP client is not instrumented the parent
+ * is a server or internal span, and the callee's own span measures the hop. Database and peer
+ * calls come from client spans with db.system, named by peer.service, server.address or db.system.
+ */
 async function rollupSpanEdges(store: Store, from: number, to: number): Promise<void> {
+  const spanFields = `${resourceOf("ResourceAttributes")} AS Resource, ${resourceHashOf("Resource")} AS ResourceHash,
+                  toStartOfInterval(Timestamp, INTERVAL 10 SECOND) AS Bucket, ${spanLatencyKey("Duration")} AS LatencyKey`;
   await store.exec(
     `INSERT INTO {{db}}.braid_alert_rollup_10s (${rollupColumns})
      SELECT 'edge', 'spans', '', p.Tenant, '', '', p.ServiceName, c.ServiceName, p.ResourceHash, any(p.Resource), p.Bucket,
-            count(), countIf(p.StatusCode = 'Error'), sumMap(map(p.LatencyKey, toUInt64(1)))
-     FROM (SELECT Tenant, TraceId, SpanId, ServiceName, StatusCode, ${resourceOf("ResourceAttributes")} AS Resource, ${resourceHashOf("Resource")} AS ResourceHash,
-                  toStartOfInterval(Timestamp, INTERVAL 10 SECOND) AS Bucket, ${spanLatencyKey("Duration")} AS LatencyKey
+            count(), countIf(if(p.SpanKind = 'Client', p.StatusCode, c.StatusCode) = 'Error'),
+            sumMap(map(if(p.SpanKind = 'Client', p.LatencyKey, c.LatencyKey), toUInt64(1)))
+     FROM (SELECT Tenant, TraceId, SpanId, SpanKind, ServiceName, StatusCode, ${spanFields}
            FROM {{db}}.otel_traces
-           WHERE Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND SpanKind = 'Client') AS p
-     INNER JOIN (SELECT DISTINCT TraceId, ParentSpanId, ServiceName FROM {{db}}.otel_traces
+           WHERE Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS p
+     INNER JOIN (SELECT TraceId, ParentSpanId, ServiceName, StatusCode, ${spanLatencyKey("Duration")} AS LatencyKey FROM {{db}}.otel_traces
            WHERE Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32} + 60, 9) AND SpanKind IN ('Server', 'Consumer') AND ParentSpanId != '') AS c
        ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
      WHERE c.ServiceName != p.ServiceName
@@ -41,8 +49,7 @@ async function rollupSpanEdges(store: Store, from: number, to: number): Promise<
             multiIf(SpanAttributes['peer.service'] != '', SpanAttributes['peer.service'], SpanAttributes['server.address'] != '', SpanAttributes['server.address'],
                     SpanAttributes['db.system'] != '', SpanAttributes['db.system'], SpanAttributes['db.system.name']) AS Callee,
             ResourceHash, any(Resource), Bucket, count(), countIf(StatusCode = 'Error'), sumMap(map(LatencyKey, toUInt64(1)))
-     FROM (SELECT *, ${resourceOf("ResourceAttributes")} AS Resource, ${resourceHashOf("Resource")} AS ResourceHash,
-                  toStartOfInterval(Timestamp, INTERVAL 10 SECOND) AS Bucket, ${spanLatencyKey("Duration")} AS LatencyKey
+     FROM (SELECT Tenant, ServiceName, SpanAttributes, StatusCode, ${spanFields}
            FROM {{db}}.otel_traces
            WHERE Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND SpanKind = 'Client'
              AND (SpanAttributes['db.system'] != '' OR SpanAttributes['db.system.name'] != ''))
@@ -78,11 +85,11 @@ async function rollupMetrics(store: Store, from: number, to: number, serverMetri
          multiIf(MetricUnit = 's', 1000, MetricUnit = 'ms', 1, MetricUnit IN ('us', 'μs'), 0.001, MetricUnit = 'ns', 0.000001, MetricUnit = 'min', 60000, 1000) AS Scale,
          arrayMap(i -> concat(toString(if(i = 1, 0, ExplicitBounds[i - 1] * Scale)), '|', if(i > length(ExplicitBounds), 'inf', toString(ExplicitBounds[i] * Scale))),
                   range(1, length(BucketCounts) + 1)) AS LatencyKeys,
-         multiIf(AggregationTemporality = 1, Count,
+         toUInt64(multiIf(AggregationTemporality = 1, Count,
                  HasPrevious AND PrevStart = StartTimeUnix AND Count >= PrevCount AND length(PrevBuckets) = length(BucketCounts), Count - PrevCount,
-                 HasPrevious OR toUnixTimestamp(TimeUnix) - toUnixTimestamp(StartTimeUnix) <= 60, Count, 0) AS DeltaCount,
+                 HasPrevious OR toUnixTimestamp(TimeUnix) - toUnixTimestamp(StartTimeUnix) <= 60, Count, toUInt64(0))) AS DeltaCount,
          multiIf(AggregationTemporality = 1, BucketCounts,
-                 HasPrevious AND PrevStart = StartTimeUnix AND Count >= PrevCount AND length(PrevBuckets) = length(BucketCounts), arrayMap((a, b) -> a - b, BucketCounts, PrevBuckets),
+                 HasPrevious AND PrevStart = StartTimeUnix AND Count >= PrevCount AND length(PrevBuckets) = length(BucketCounts), arrayMap((a, b) -> toUInt64(greatest(toInt64(a) - toInt64(b), 0)), BucketCounts, PrevBuckets),
                  HasPrevious OR toUnixTimestamp(TimeUnix) - toUnixTimestamp(StartTimeUnix) <= 60, BucketCounts, arrayMap(x -> toUInt64(0), BucketCounts)) AS DeltaBuckets
        FROM (
          SELECT Tenant, ServiceName, MetricName, MetricUnit, Attributes, AggregationTemporality, StartTimeUnix, TimeUnix, Count, BucketCounts, ExplicitBounds,
