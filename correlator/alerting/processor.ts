@@ -32,6 +32,11 @@ export async function runAlertTick(store: Store, settings: TickSettings, rules: 
   const empty: TickResult = { tick: at, skipped: true, instances: [], transitions: [], slos: [], problems: [], alerts: [], timings: { rollupMs: 0, seriesMs: 0, evaluateMs: 0, writeMs: 0 } };
   if (!options.force && (await tickDone(store, at))) return { ...empty, alerts: await readLiveAlerts(store, at) };
   const started = performance.now();
+  if (rules.length === 0) {
+    const live = await readLiveAlerts(store, at);
+    // Nothing to evaluate and nothing left to resolve: no series work at all.
+    if (live.every((a) => a.state !== "firing" && a.state !== "pending")) return { ...empty, skipped: false, alerts: live };
+  }
   const end = windowEndAt(at, settings.ingestLagSeconds);
   const needsHours = rules.some(({ rule }) => ruleWindows(rule).some((w) => w > maxFineWindowSeconds));
   await refreshRollups(store, end, { serverMetrics: settings.serverMetrics, clientMetrics: settings.clientMetrics, hours: needsHours });
