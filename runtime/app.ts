@@ -8,7 +8,7 @@ import type { Registry } from "prom-client";
 import { buildApi, type HealthCheck } from "../api/index.js";
 import { startCorrelator, type CorrelatorHandle } from "../correlator/index.js";
 import { startAlerting, type AlertingHandle } from "../correlator/alerting/index.js";
-import { createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
+import { compressionTypeOf, createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
 import type { BraidConfig } from "../schemas/config.js";
 import { openStore, type Store } from "../store/index.js";
 import { createLogger } from "./logger.js";
@@ -70,7 +70,7 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
     }
 
     if (config.roles.includes("correlator")) {
-      const correlator = await startCorrelator({ settings: config.correlator, redisUrl: config.redis.url, store, kafka, logger, tracer: telemetry.tracer, registry });
+      const correlator = await startCorrelator({ settings: config.correlator, redisUrl: config.redis.url, store, kafka, producerCompression: compressionTypeOf[config.kafka.producerCompression], logger, tracer: telemetry.tracer, registry });
       cleanups.push(() => correlator.stop());
       proc.correlator = correlator;
       if (config.alerting.enabled) {

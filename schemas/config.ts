@@ -112,6 +112,12 @@ export const BraidConfig = z.object({
       /** Partitions processed in parallel by one ingest process. */
       partitionsConsumedConcurrently: positiveInt.default(2),
       maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
+      /**
+       * Compression of the record batches Braid itself produces (dead letters, incident events).
+       * Braid reads every codec whatever this says; none (the Collector's and Java client's default)
+       * keeps the topics readable by any consumer.
+       */
+      producerCompression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none"),
     })
     .prefault({}),
   tenancy: z
