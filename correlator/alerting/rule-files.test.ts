@@ -51,3 +51,11 @@ describe("rule files", () => {
     expect(validateRuleDirectory(path.join(dir, "missing")).problems[0]!.message).toContain("ENOENT");
   });
 });
+
+describe("shipped rule files", () => {
+  it("deploy/rules validates without a problem", () => {
+    const report = validateRuleDirectory(path.resolve(import.meta.dirname, "../../deploy/rules"));
+    expect(report.problems).toEqual([]);
+    expect(report.rules.map((r) => r.rule.kind)).toEqual(expect.arrayContaining(["latency", "error_rate", "slo"]));
+  });
+});
