@@ -21,7 +21,7 @@ const config = NotificationConfig.parse({
 const routes = compileRoutes(config, { groupWaitSeconds: 30, groupIntervalSeconds: 300, repeatIntervalSeconds: 14_400 });
 
 function alert(labels: Record<string, string>, state: AlertInstance["state"], firedAt: number, resolvedAt: number | null = null): AlertInstance {
-  const all = { tenant: "acme", ...labels };
+  const all: Record<string, string> = { tenant: "acme", ...labels };
   return { tenant: "acme", ruleId: `*/${all.alertname}`, ruleName: all.alertname!, fingerprint: fingerprint(all), state, labels: all, annotations: { summary: `${all.alertname} on ${all.service}` }, value: 1, activeAt: firedAt, firedAt, keepFiringSince: null, resolvedAt, lastEvalAt: firedAt, services: [], incidentIds: [] };
 }
 
