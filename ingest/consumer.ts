@@ -34,6 +34,7 @@ import type { BatchOptions } from "./batch.js";
 import { ingestSettings } from "./config.js";
 import { kafkaDeadLetterSink } from "./dead-letters.js";
 import { failpointsFromEnv, type FailpointHook } from "./failpoints.js";
+import { rootCause } from "./kafka-logs.js";
 import { ensureTopics } from "./kafka.js";
 import { headersToStrings, type IngestMessage } from "./message.js";
 import type { IngestMetrics } from "./metrics.js";
@@ -170,7 +171,16 @@ async function startSignalConsumer(deps: SignalConsumerDeps): Promise<IngestHand
     log.info({ assignment: event.payload.memberAssignment }, "joined consumer group");
   });
   consumer.on(consumer.events.CRASH, (event) => {
-    log.error({ err: event.payload.error, restart: event.payload.restart }, "ingest consumer crashed");
+    const { error, restart } = event.payload;
+    const cause = rootCause(error);
+    if (!restart) {
+      log.error({ err: error, cause: cause.message }, "ingest consumer stopped on an error kafkajs does not retry: this signal is not ingested until the process restarts");
+    } else if (cause.retriable) {
+      // e.g. the group coordinator still loading on a fresh broker: kafkajs restarts the consumer.
+      log.info({ cause: cause.message, kafkaError: cause.type, transient: true }, "ingest consumer restarting after a transient Kafka error");
+    } else {
+      log.warn({ err: error.message, cause: cause.message }, "ingest consumer restarting after an error");
+    }
   });
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
