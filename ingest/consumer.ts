@@ -35,7 +35,7 @@ import { ingestSettings } from "./config.js";
 import { kafkaDeadLetterSink } from "./dead-letters.js";
 import { failpointsFromEnv, type FailpointHook } from "./failpoints.js";
 import { rootCause } from "./kafka-logs.js";
-import { ensureTopics } from "./kafka.js";
+import { createKafka, ensureTopics } from "./kafka.js";
 import { headersToStrings, type IngestMessage } from "./message.js";
 import type { IngestMetrics } from "./metrics.js";
 import { PartitionWorkers, type PartitionControl } from "./partition-worker.js";
@@ -132,8 +132,12 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
 
 /** One signal's consumer: a member of the ingest group subscribed to that signal's topic (or pattern). */
 async function startSignalConsumer(deps: SignalConsumerDeps): Promise<IngestHandle> {
-  const { kafka, store, logger, tracer, metrics, settings, route, admin } = deps;
+  const { config, store, logger, tracer, metrics, settings, route, admin } = deps;
   const log = logger.child({ role: "ingest", signal: route.signal });
+  // A kafkajs client of its own: the consumers of one client share one cache of committed offsets
+  // per group id, and each consumer's join clears the cache of every topic, its own or not (kafkajs
+  // then crashes in OffsetManager.resolveOffsets).
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
   const group = settings.groupId;
   const workers = new PartitionWorkers({
     group,
@@ -174,6 +178,7 @@ async function startSignalConsumer(deps: SignalConsumerDeps): Promise<IngestHand
     const { error, restart } = event.payload;
     const cause = rootCause(error);
     if (!restart) {
+      ready = false; // readiness reports it
       log.error({ err: error, cause: cause.message }, "ingest consumer stopped on an error kafkajs does not retry: this signal is not ingested until the process restarts");
     } else if (cause.retriable) {
       // e.g. the group coordinator still loading on a fresh broker: kafkajs restarts the consumer.
