@@ -1,8 +1,19 @@
-// Realistic span load for bench/ingest.ts: OTLP ExportTraceServiceRequests as the Go SDK's batch
-// span processor exports them (one service's resource per request, up to 512 spans), with traces
-// of HTTP server/client, gRPC, SQL, Redis and Kafka spans, the semantic-convention attributes the
-// Go instrumentation libraries set, and a few percent of errors with exception events. Seeded, so
-// two runs produce the same shapes (ids stay unique: they come from the seeded generator too).
+// Realistic load for bench/ingest.ts, one generator per signal, seeded (two runs produce the same
+// shapes; ids, times and sequence numbers keep every item unique):
+//
+// - spans: OTLP ExportTraceServiceRequests as the Go SDK's batch span processor exports them (one
+//   service's resource per request, up to 512 spans), traces of HTTP server/client, gRPC, SQL,
+//   Redis and Kafka spans with the semantic-convention attributes the Go instrumentation libraries
+//   set, a few percent of errors with exception events;
+// - logs: OTLP ExportLogsServiceRequests as the Go otelslog bridge and Rust's
+//   opentelemetry-appender-tracing export them through the batch log processor (up to 512 records,
+//   body, severity, trace context on most records, code.* and request attributes, Go and Rust
+//   error texts on a few percent);
+// - metrics: OTLP ExportMetricsServiceRequests as the Go SDK's periodic reader exports them
+//   (otelhttp's request-duration and body-size histograms per route, method and status; runtime
+//   gauges and counters; database pool gauges; cumulative temporality);
+// - raw log lines: one JSON line per Kafka message, as zap, zerolog, slog and tracing-subscriber
+//   write them, the service naming itself in a field.
 import { otlpTypes } from "../schemas/otlp/index.js";
 
 /** mulberry32: small, fast, good enough for load shapes. */
@@ -126,6 +137,202 @@ export function loadGenerator(seed = 42): LoadGenerator {
       }
       const request = { resourceSpans: [{ resource: { attributes: resource }, scopeSpans: [{ scope: { name: "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp", version: "0.63.0" }, spans }] }] };
       return Buffer.from(type.encode(type.fromObject(request)).finish());
+    },
+  };
+}
+
+/** One encoded Kafka message of a signal, with the number of items (spans, records, points) in it. */
+export interface LoadMessage {
+  value: Buffer;
+  items: number;
+  headers?: Record<string, string>;
+}
+
+export interface SignalLoad {
+  /** A message of about `items` items (metrics: whole series, so the count may differ a little). */
+  message(items: number): LoadMessage;
+}
+
+export const benchSignals = ["traces", "logs", "metrics", "app_logs"] as const;
+export type BenchSignal = (typeof benchSignals)[number];
+
+/** The generator of a signal's load. */
+export function signalLoad(signal: BenchSignal, seed: number): SignalLoad {
+  switch (signal) {
+    case "traces": {
+      const generator = loadGenerator(seed);
+      return { message: (items) => ({ value: generator.message(items), items }) };
+    }
+    case "logs":
+      return logLoadGenerator(seed);
+    case "metrics":
+      return metricLoadGenerator(seed);
+    case "app_logs":
+      return appLogLoadGenerator(seed);
+  }
+}
+
+const hex = (buffer: Buffer) => buffer.toString("hex");
+
+function resourceOf(service: (typeof services)[number], podName: string, random: () => number): Attr[] {
+  return [
+    s("service.name", service.name), s("service.version", service.version), s("service.instance.id", podName), s("service.namespace", "shop"),
+    s("deployment.environment.name", "production"), s("host.name", `node-${Math.floor(random() * 24)}`), s("host.arch", "amd64"), s("os.type", "linux"),
+    s("k8s.namespace.name", "shop"), s("k8s.pod.name", podName), s("k8s.deployment.name", service.name), i("process.pid", 1 + Math.floor(random() * 30000)),
+    s("telemetry.sdk.language", service.lang), s("telemetry.sdk.name", "opentelemetry"), s("telemetry.sdk.version", service.lang === "go" ? "1.47.0" : "0.33.1"),
+  ];
+}
+
+const logMessages = [
+  ["request served", 9], ["cache miss", 5], ["order created", 9], ["payment authorized", 9], ["retrying request", 13], ["slow query", 13],
+  ["stock reserved", 9], ["user signed in", 9], ["rate limited", 13], ["quote computed", 5],
+] as const;
+
+const severityTexts: Record<number, string> = { 5: "DEBUG", 9: "INFO", 13: "WARN", 17: "ERROR" };
+
+/** OTLP logs: the Go slog bridge and Rust tracing appender through the batch log processor. */
+export function logLoadGenerator(seed = 43): SignalLoad {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const bytes = (n: number) => {
+    const out = Buffer.allocUnsafe(n);
+    for (let k = 0; k < n; k += 4) out.writeUInt32LE(Math.floor(random() * 4294967296), k);
+    return out;
+  };
+  const type = otlpTypes().ExportLogsServiceRequest;
+  let pod = 0;
+  let seq = 0;
+  return {
+    message(count) {
+      const service = pick(services);
+      const podName = `${service.name}-7d9f${(pod++ % 50).toString(16)}-x${Math.floor(random() * 1e4)}`;
+      const now = BigInt(Date.now()) * 1_000_000n;
+      const go = service.lang === "go";
+      const records: Record<string, unknown>[] = [];
+      for (let k = 0; k < count; k++) {
+        const time = now - BigInt(Math.floor(random() * 5e9));
+        const failed = random() < 0.03;
+        const [text, severity] = failed ? (["request failed", 17] as const) : pick(logMessages);
+        const error = failed ? pick(errors) : undefined;
+        const attributes: Attr[] = [
+          s("log.record.uid", `${seed}-${++seq}`),
+          s("http.route", pick(routes)),
+          s("user.id", String(Math.floor(random() * 1e5))),
+          go ? s("code.function.name", `main.(*server).handle${pick(["Order", "Cart", "Checkout"])}`) : s("code.namespace", `${service.name}::handlers`),
+          go ? s("code.file.path", `/app/${service.name}/handler.go`) : s("code.file.path", `src/handlers.rs`),
+          i("code.line.number", 20 + Math.floor(random() * 400)),
+        ];
+        if (error) attributes.push(s("exception.type", error[0]!), s("exception.message", error[1]!));
+        if (random() < 0.3) attributes.push(i("duration_ms", Math.floor(random() * 900)));
+        records.push({
+          timeUnixNano: time.toString(),
+          observedTimeUnixNano: (time + 1_000_000n).toString(),
+          severityNumber: severity,
+          severityText: severityTexts[severity],
+          body: { stringValue: error ? `${text}: ${error[1]}` : text },
+          attributes,
+          ...(random() < 0.8 ? { traceId: bytes(16), spanId: bytes(8), flags: 1 } : {}),
+        });
+      }
+      const scope = go ? { name: "go.opentelemetry.io/contrib/bridges/otelslog", version: "0.13.0" } : { name: "opentelemetry-appender-tracing", version: "0.30.1" };
+      const request = { resourceLogs: [{ resource: { attributes: resourceOf(service, podName, random) }, scopeLogs: [{ scope, logRecords: records }] }] };
+      return { value: Buffer.from(type.encode(type.fromObject(request)).finish()), items: count };
+    },
+  };
+}
+
+// The semantic conventions' default buckets for http.server.request.duration (seconds).
+const durationBounds = [0, 0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1, 2.5, 5, 7.5, 10];
+const sizeBounds = [0, 5, 10, 25, 50, 75, 100, 250, 500, 750, 1000, 2500, 5000, 7500, 10000];
+
+/** OTLP metrics as the Go SDK's periodic reader exports them (cumulative), for one service instance per message. */
+export function metricLoadGenerator(seed = 44): SignalLoad {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const type = otlpTypes().ExportMetricsServiceRequest;
+  const started = BigInt(Date.now() - 3_600_000) * 1_000_000n;
+  let pod = 0;
+  let tick = 0;
+  const histogramPoint = (attributes: Attr[], bounds: number[], time: bigint, scale: number) => {
+    const counts = bounds.map(() => Math.floor(random() * 40 * scale));
+    counts.push(Math.floor(random() * 3));
+    const count = counts.reduce((a, b) => a + b, 0);
+    return { attributes, startTimeUnixNano: started.toString(), timeUnixNano: time.toString(), count: String(count), sum: count * bounds[6]! * random(), bucketCounts: counts.map(String), explicitBounds: bounds, min: bounds[1]! * random(), max: bounds[10]! * random() };
+  };
+  return {
+    message(count) {
+      const service = pick(services);
+      // Unique per message, so that every point of the benchmark is distinct (points of one series
+      // within a second would be one point in the v0.165 layout's DateTime columns).
+      const podName = `${service.name}-7d9f${(pod % 50).toString(16)}-x${++pod}`;
+      // Each message is one collection: every series gets a new point at a later time.
+      const time = BigInt(Date.now()) * 1_000_000n + BigInt(++tick);
+      const go = service.lang === "go";
+      const metrics: Record<string, unknown>[] = [];
+      let points = 0;
+      // Request histograms per (route, method, status): most of the points.
+      const series: Attr[][] = [];
+      while (series.length * 2 + 8 < count) {
+        const route = routes[series.length % routes.length]!;
+        series.push([s("http.request.method", pick(["GET", "POST", "PUT"])), s("http.route", route), i("http.response.status_code", pick([200, 200, 201, 204, 404, 500, 503])), s("url.scheme", "https"), s("network.protocol.version", "1.1"), s("server.address", `${service.name}.shop.svc`), i("server.port", 8080), i("series", series.length)]);
+      }
+      metrics.push({ name: "http.server.request.duration", description: "Duration of HTTP server requests.", unit: "s", histogram: { aggregationTemporality: 2, dataPoints: series.map((attrs) => histogramPoint(attrs, durationBounds, time, 1)) } });
+      metrics.push({ name: "http.server.request.body.size", description: "Size of HTTP server request bodies.", unit: "By", histogram: { aggregationTemporality: 2, dataPoints: series.map((attrs) => histogramPoint(attrs, sizeBounds, time, 2)) } });
+      points += series.length * 2;
+      const gauge = (name: string, unit: string, value: number, attributes: Attr[] = []) => (metrics.push({ name, unit, gauge: { dataPoints: [{ attributes, timeUnixNano: time.toString(), asDouble: value }] } }), points++);
+      const counter = (name: string, unit: string, value: number, monotonic: boolean, attributes: Attr[] = []) =>
+        (metrics.push({ name, unit, sum: { aggregationTemporality: 2, isMonotonic: monotonic, dataPoints: [{ attributes, startTimeUnixNano: started.toString(), timeUnixNano: time.toString(), asInt: String(value) }] } }), points++);
+      if (go) {
+        counter("go.memory.used", "By", 40_000_000 + Math.floor(random() * 1e7), false, [s("go.memory.type", "other")]);
+        counter("go.memory.allocated", "By", 1e9 + tick * 1000, true);
+        counter("go.goroutine.count", "{goroutine}", 40 + Math.floor(random() * 200), false);
+        gauge("go.config.gogc", "%", 100);
+      } else {
+        counter("process.memory.usage", "By", 20_000_000 + Math.floor(random() * 1e7), false);
+        counter("tokio.tasks.spawned", "{task}", 1e6 + tick * 10, true);
+        gauge("tokio.workers.count", "{worker}", 4);
+        gauge("process.cpu.utilization", "1", random());
+      }
+      gauge("db.client.connection.count", "{connection}", Math.floor(random() * 20), [s("db.client.connection.pool.name", "shop"), s("db.client.connection.state", "used")]);
+      gauge("db.client.connection.count", "{connection}", Math.floor(random() * 20), [s("db.client.connection.pool.name", "shop"), s("db.client.connection.state", "idle")]);
+      counter("http.server.active_requests", "{request}", Math.floor(random() * 50), false, [s("http.request.method", "GET"), s("url.scheme", "https")]);
+      counter("rpc.client.requests", "{request}", 1000 + tick, true, [s("rpc.system", "grpc"), s("rpc.service", pick(grpcMethods)[0]!)]);
+      const scope = { name: go ? "go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp" : "opentelemetry-instrumentation-axum", version: go ? "0.63.0" : "0.5.0" };
+      const request = { resourceMetrics: [{ resource: { attributes: resourceOf(service, podName, random) }, scopeMetrics: [{ scope, metrics }] }] };
+      return { value: Buffer.from(type.encode(type.fromObject(request)).finish()), items: points };
+    },
+  };
+}
+
+/** Raw JSON log lines of Go (zap, zerolog, slog) and Rust (tracing-subscriber) services, one per message. */
+export function appLogLoadGenerator(seed = 45): SignalLoad {
+  const random = seededRandom(seed);
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const bytes = (n: number) => {
+    const out = Buffer.allocUnsafe(n);
+    for (let k = 0; k < n; k += 4) out.writeUInt32LE(Math.floor(random() * 4294967296), k);
+    return out;
+  };
+  let seq = 0;
+  return {
+    message() {
+      const service = pick(services);
+      const now = Date.now() - Math.floor(random() * 5000);
+      const failed = random() < 0.03;
+      const [text, severity] = failed ? (["request failed", 17] as const) : pick(logMessages);
+      const error = failed ? pick(errors)[1] : undefined;
+      const level = severity >= 17 ? "error" : severity >= 13 ? "warn" : severity >= 9 ? "info" : "debug";
+      const traced = random() < 0.6;
+      const trace = traced ? { trace_id: hex(bytes(16)), span_id: hex(bytes(8)) } : {};
+      // zap's logger.With("service", …) and the like: the service names itself in every line.
+      const request = { service: service.name, request_id: `${seed}-${++seq}`, route: pick(routes), duration_ms: Math.floor(random() * 900) };
+      let line: Record<string, unknown>;
+      const flavour = service.lang === "rust" ? 3 : Math.floor(random() * 3);
+      if (flavour === 0) line = { level, ts: now / 1000, logger: "http", caller: `server/handler.go:${20 + Math.floor(random() * 400)}`, msg: text, ...(error ? { error } : {}), ...trace, ...request };
+      else if (flavour === 1) line = { level, ...(error ? { error } : {}), ...trace, ...request, time: new Date(now).toISOString(), message: text };
+      else if (flavour === 2) line = { time: new Date(now).toISOString(), level: level.toUpperCase(), source: { function: "main.(*server).handle", file: "/app/server/handler.go", line: 20 + Math.floor(random() * 400) }, msg: text, ...(error ? { err: error } : {}), ...trace, ...request };
+      else line = { timestamp: new Date(now).toISOString(), level: level.toUpperCase(), fields: { message: text, ...(error ? { error } : {}), ...request }, target: `${service.name}::handlers`, span: { name: "request", ...trace }, spans: [{ name: "request", ...trace }] };
+      return { value: Buffer.from(JSON.stringify(line)), items: 1 };
     },
   };
 }
