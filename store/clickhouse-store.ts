@@ -1,6 +1,9 @@
 // A ClickHouse server through the official @clickhouse/client (docker-compose, production,
 // clusters). Same SQL and the same parameter binding as the embedded chDB driver.
+import { Readable } from "node:stream";
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import type { EncodedBlock, TableColumn } from "./native-format.js";
+import { columnsSql, NativeTables, quoteIdentifier, quoteString } from "./native-tables.js";
 import { encodeRowsForInsert } from "./row-encoding.js";
 import { StoreError, assertIdentifier, withDatabase, type InsertOptions, type QueryParams, type Store } from "./store.js";
 
@@ -16,6 +19,7 @@ export class ClickHouseStore implements Store {
   readonly driver = "clickhouse";
   readonly database: string;
   private readonly client: ClickHouseClient;
+  private readonly tables: NativeTables;
 
   constructor(options: ClickHouseStoreOptions) {
     this.database = assertIdentifier(options.database, "database");
@@ -26,10 +30,40 @@ export class ClickHouseStore implements Store {
       request_timeout: options.requestTimeoutMs ?? 30_000,
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1, date_time_output_format: "iso", date_time_input_format: "best_effort" },
     });
+    this.tables = new NativeTables((table) => this.query<TableColumn>(columnsSql, { database: this.database, table }));
+  }
+
+  columns(table: string): Promise<TableColumn[]> {
+    return this.tables.columns(assertIdentifier(table, "table"));
+  }
+
+  /**
+   * A Native block as the request body, through the input() table function so that the block's
+   * columns are taken by name (native-tables.ts): the same INSERT … SELECT as the chDB driver.
+   */
+  async insertEncoded(table: string, block: EncodedBlock, options: InsertOptions = {}): Promise<void> {
+    if (block.rows === 0) return;
+    assertIdentifier(table, "table");
+    const structure = block.columns.map((name, i) => `${quoteIdentifier(name)} ${block.types[i]}`).join(", ");
+    await this.tables.insert(table, block, async (columns) => {
+      const list = columns.map(quoteIdentifier).join(", ");
+      try {
+        const result = await this.client.exec({
+          query: `INSERT INTO ${this.database}.${table} (${list}) SELECT ${list} FROM input(${quoteString(structure)}) FORMAT Native`,
+          values: Readable.from([Buffer.from(block.data.buffer, block.data.byteOffset, block.data.byteLength)]),
+          clickhouse_settings: options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {},
+        });
+        result.stream.destroy();
+      } catch (err) {
+        throw new StoreError("insert", `${table}: ${(err as Error).message}`, { cause: err });
+      }
+    });
   }
 
   async insert(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
+    const block = await this.tables.encode(table, rows);
+    if (block) return this.insertEncoded(table, block, options);
     try {
       await this.client.insert({
         table: `${this.database}.${assertIdentifier(table, "table")}`,

@@ -9,6 +9,8 @@
 // unknown error stalls the partition with retries and ERROR logs, where calling it a rejection
 // would move good data to the DLQ.
 
+import { RowEncodingError } from "./native-format.js";
+
 export type StoreFailureKind = "transient" | "rejected";
 
 export interface StoreFailure {
@@ -96,6 +98,8 @@ export function clickhouseErrorOf(err: unknown): { code?: number; name?: string;
 
 /** Whether retrying can help (`transient`) or the rows are refused as they are (`rejected`). */
 export function classifyStoreError(err: unknown): StoreFailure {
+  // A value the column's type cannot hold, found while encoding the rows (store/native-format.ts).
+  if (err instanceof RowEncodingError) return { kind: "rejected", name: "ROW_ENCODING" };
   const { code, name } = clickhouseErrorOf(err);
   if (code === undefined) return { kind: "transient" }; // sockets, timeouts, a closed session
   const known = name ?? codeNames.get(code);

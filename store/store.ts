@@ -2,6 +2,7 @@
 // SQL may reference the configured database as {{db}}; values are always bound server-side as
 // {name:Type} parameters, never spliced into the SQL text.
 import { classifyStoreError, type StoreFailure } from "./errors.js";
+import type { EncodedBlock, TableColumn } from "./native-format.js";
 
 export type QueryParams = Record<string, unknown>;
 
@@ -19,8 +20,15 @@ export interface Store {
   readonly driver: string;
   /** The database holding Braid's tables. */
   readonly database: string;
-  /** Inserts rows (objects keyed by column name) into a table of the configured database. */
+  /**
+   * Inserts rows (objects keyed by column name) into a table of the configured database. Rows of
+   * the signal tables are written as a Native block (store/native-format.ts), others as JSONEachRow.
+   */
   insert(table: string, rows: readonly object[], options?: InsertOptions): Promise<void>;
+  /** The table's columns as the store has them: what rows are encoded for (encodeNative). */
+  columns(table: string): Promise<TableColumn[]>;
+  /** Inserts rows already encoded for the table (encodeNative), e.g. in a worker thread. */
+  insertEncoded(table: string, block: EncodedBlock, options?: InsertOptions): Promise<void>;
   /** Runs a SELECT and returns its rows; 64-bit integers come back as strings. */
   query<T = Record<string, unknown>>(sql: string, params?: QueryParams): Promise<T[]>;
   /** Runs a statement that returns no rows (DDL, ALTER, OPTIMIZE). */
