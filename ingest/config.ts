@@ -18,6 +18,8 @@ export interface IngestSettings {
   fromBeginning: boolean;
   /** A message larger than this goes to the DLQ as message_too_large. */
   maxMessageBytes: number;
+  /** Worker threads decoding ranges (decode-pool.ts); undefined: one fewer than the CPUs, at least one. */
+  decodeThreads: number | undefined;
   /** Partition batches handled at the same time by one process (decode of one overlaps the insert of another). */
   partitionsConsumedConcurrently: number;
   /** Fetch size per partition: the upper bound of one batch, hence of one insert and of the memory it holds. */
@@ -55,6 +57,7 @@ export function ingestSettings(config: BraidConfig): IngestSettings {
     replicationFactor: config.kafka.replicationFactor,
     fromBeginning: config.kafka.fromBeginning,
     maxMessageBytes: config.kafka.maxMessageBytes,
+    decodeThreads: config.kafka.decodeThreads,
     partitionsConsumedConcurrently: config.kafka.partitionsConsumedConcurrently,
     maxBytesPerPartition: config.kafka.maxBytesPerPartition,
     maxBytes: config.kafka.maxBytesPerPartition * 4,

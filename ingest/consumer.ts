@@ -35,6 +35,7 @@ import { ingestSettings } from "./config.js";
 import { kafkaDeadLetterSink } from "./dead-letters.js";
 import { failpointsFromEnv, type FailpointHook } from "./failpoints.js";
 import { rootCause } from "./kafka-logs.js";
+import { createRangeDecoder, type RangeDecoder } from "./decode-pool.js";
 import { createKafka, ensureTopics } from "./kafka.js";
 import { headersToStrings, type IngestMessage } from "./message.js";
 import type { IngestMetrics } from "./metrics.js";
@@ -86,6 +87,7 @@ interface SignalConsumerDeps extends IngestDeps {
   admin: Admin;
   deadLetters: DeadLetterSink;
   batchOptions: BatchOptions;
+  decoder: RangeDecoder;
   failpoint?: FailpointHook;
 }
 
@@ -110,11 +112,16 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
   const failpoint = failpointsFromEnv(); // one count for the process, whichever signal reaches it
   const deadLetters = kafkaDeadLetterSink(producer, settings.deadLetterTopic, settings.groupId, settings.producerCompression);
   const consumers: IngestHandle[] = [];
+  let decoder: RangeDecoder | undefined;
   try {
+    decoder = await createRangeDecoder({ store: deps.store, options: batchOptions, threads: settings.decodeThreads, logger: deps.logger });
+    deps.logger.info({ role: "ingest", decodeThreads: decoder.threads }, "ingest decodes in worker threads");
+    const shared = decoder;
     // Joined together, so the group settles in as few rebalances as possible.
-    consumers.push(...(await Promise.all(settings.routes.map((route) => startSignalConsumer({ ...deps, settings, route, admin, deadLetters, batchOptions, failpoint })))));
+    consumers.push(...(await Promise.all(settings.routes.map((route) => startSignalConsumer({ ...deps, settings, route, admin, deadLetters, batchOptions, decoder: shared, failpoint })))));
   } catch (err) {
     await Promise.all(consumers.map((c) => c.stop().catch(() => {})));
+    await decoder?.close().catch(() => {});
     await producer.disconnect().catch(() => {});
     await admin.disconnect().catch(() => {});
     throw err;
@@ -124,6 +131,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     isReady: () => consumers.every((c) => c.isReady()),
     async stop() {
       await Promise.all(consumers.map((c) => c.stop()));
+      await decoder!.close();
       await producer.disconnect();
       await admin.disconnect();
     },
@@ -143,6 +151,7 @@ async function startSignalConsumer(deps: SignalConsumerDeps): Promise<IngestHand
     group,
     store,
     deadLetters: deps.deadLetters,
+    decoder: deps.decoder,
     batchOptions: deps.batchOptions,
     metrics,
     tracer,

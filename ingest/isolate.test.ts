@@ -34,14 +34,18 @@ function range(n: number, poison: number[]): { rows: object[]; owners: RowOwner[
   return { rows, owners };
 }
 
-const job = (store: ReturnType<typeof fakeStore>, n: number, poison: number[], extra: Partial<IsolatingInsert> = {}): IsolatingInsert => ({
+const job = (store: ReturnType<typeof fakeStore>, n: number, poison: number[], extra: Partial<IsolatingInsert> = {}): IsolatingInsert => {
+  const { rows, owners } = range(n, poison);
+  const startOf = (i: number) => (i === 0 ? 0 : owners[i - 1]!.end);
+  return {
   table: "otel_traces",
-  ...range(n, poison),
+  owners,
   token: "braid:g:t:0:100-" + (99 + n),
-  insert: (rows, token) => store.insert(rows, token),
+  insert: (from, to, token) => store.insert(rows.slice(startOf(from), owners[to - 1]!.end), token),
   isRejection: (err) => err instanceof Rejected,
   ...extra,
-});
+  };
+};
 
 describe("insertIsolatingRejections", () => {
   it("stores a range whose insert is accepted in one insert with the range's token", async () => {

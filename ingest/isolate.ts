@@ -27,11 +27,14 @@ export interface RejectedMessage {
 
 export interface IsolatingInsert {
   table: SignalTable;
-  rows: object[];
+  /** Which message owns which of the table's rows, in row order. */
   owners: readonly RowOwner[];
   token: string;
-  /** Inserts rows with a deduplication token; retries transient failures itself, throws a rejection. */
-  insert(rows: object[], token: string): Promise<void>;
+  /**
+   * Inserts the rows of the messages owners[from, to) with a deduplication token; retries
+   * transient failures itself, throws a rejection.
+   */
+  insert(from: number, to: number, token: string): Promise<void>;
   isRejection(err: unknown): boolean;
   /** Called when an insert is rejected and split (for logs and metrics). */
   onSplit?(first: IngestMessage, last: IngestMessage, err: unknown): void;
@@ -43,7 +46,7 @@ export const partToken = (rangeToken: string, first: IngestMessage, last: Ingest
 
 /** Inserts the table's rows of a range; returns the messages whose rows the store rejected. */
 export async function insertIsolatingRejections(job: IsolatingInsert): Promise<RejectedMessage[]> {
-  const { rows, owners } = job;
+  const { owners } = job;
   const rejected: RejectedMessage[] = [];
   const startOf = (i: number) => (i === 0 ? 0 : owners[i - 1]!.end);
 
@@ -57,7 +60,7 @@ export async function insertIsolatingRejections(job: IsolatingInsert): Promise<R
     const mid = (lo + hi) >>> 1;
     for (const [a, b] of [[lo, mid], [mid, hi]] as const) {
       try {
-        await job.insert(rows.slice(startOf(a), owners[b - 1]!.end), partToken(job.token, owners[a]!.message, owners[b - 1]!.message));
+        await job.insert(a, b, partToken(job.token, owners[a]!.message, owners[b - 1]!.message));
         job.afterPartStored?.();
       } catch (partErr) {
         if (!job.isRejection(partErr)) throw partErr;
@@ -67,7 +70,7 @@ export async function insertIsolatingRejections(job: IsolatingInsert): Promise<R
   };
 
   try {
-    await job.insert(rows, job.token);
+    await job.insert(0, owners.length, job.token);
   } catch (err) {
     if (!job.isRejection(err) || owners.length === 0) throw err;
     await split(0, owners.length, err);

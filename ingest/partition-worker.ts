@@ -12,9 +12,13 @@
 // gathered over several fetches, without committing, until the range is complete.
 import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
-import { isStoreRejection, type Store } from "../store/index.js";
+import type { SignalTable } from "../schemas/rows.js";
+import { isStoreRejection, StoreError, type Store } from "../store/index.js";
+import { RowEncodingError, type EncodedBlock } from "../store/native-format.js";
 import { inSpan } from "../runtime/telemetry.js";
-import { processBatch, type BatchOptions, type BatchResult, type DeadLetter } from "./batch.js";
+import type { BatchOptions, DeadLetter, RowOwner } from "./batch.js";
+import type { RangeDecoder } from "./decode-pool.js";
+import type { PreparedRange } from "./prepare.js";
 import type { DeadLetterSink } from "./dead-letters.js";
 import type { FailpointHook } from "./failpoints.js";
 import type { IngestMessage } from "./message.js";
@@ -52,6 +56,8 @@ export interface PartitionControl {
 export interface PartitionWorkerDeps {
   group: string;
   store: Store;
+  /** Decodes, normalizes and encodes ranges (worker threads or this one). */
+  decoder: RangeDecoder;
   deadLetters: DeadLetterSink;
   batchOptions: BatchOptions;
   metrics: IngestMetrics;
@@ -142,45 +148,55 @@ export class PartitionWorkers {
     const started = performance.now();
     // The plan needs only the offsets: its commit travels while the range is decoded.
     const planning = retryUntilDone(() => control.plan(first, last), this.retryOf(control, "plan"));
-    planning.catch(() => {}); // awaited below; decoding never throws
-    const result = await inSpan(tracer, "ingest.decode", { "messaging.destination.name": topic, "messaging.batch.message_count": messages.length }, async () => processBatch(messages, batchOptions));
+    planning.catch(() => {}); // awaited below, unless decoding fails first (then the range is fetched again)
+    const prepared = await inSpan(tracer, "ingest.decode", { "messaging.destination.name": topic, "messaging.batch.message_count": messages.length }, () => this.deps.decoder.prepare(messages));
+    const result = preparedBatch(prepared, messages);
     const decoded = performance.now();
     await planning;
     this.deps.failpoint?.("after_planned");
     const planned = performance.now();
     const token = dedupToken(group, topic, partition, first, last);
     const rejected: RejectedMessage[] = [];
-    for (const [table, rows] of result.rows) {
-      await inSpan(tracer, "ingest.insert", { "db.collection.name": table, "db.operation.batch.size": rows.length }, async () => {
+    for (const table of prepared.tables) {
+      const owners = result.owners.get(table.table) ?? [];
+      await inSpan(tracer, "ingest.insert", { "db.collection.name": table.table, "db.operation.batch.size": table.rows }, async () => {
         const retry = this.retryOf(control, "insert");
         const insertRetry: RetryControl = {
           ...retry,
           // A rejection of the data is not retried: the messages that cause it are isolated below.
           giveUp: (err) => isStoreRejection(err) || (retry.giveUp?.(err) ?? false),
-          onRetry: (err, attempt, delay) => (metrics.insertRetries.inc({ table }), retry.onRetry(err, attempt, delay)),
+          onRetry: (err, attempt, delay) => (metrics.insertRetries.inc({ table: table.table }), retry.onRetry(err, attempt, delay)),
         };
-        const insert = (part: object[], partToken: string) =>
-          retryUntilDone(async () => {
-            const end = metrics.insertSeconds.startTimer({ table });
-            await store.insert(table, part, { dedupToken: partToken });
+        // The whole range's block was encoded with the range; a part of a split is encoded again
+        // from its messages (splits are rare: only rejected ranges are split).
+        const blockOf = async (from: number, to: number): Promise<EncodedBlock> => {
+          const part = from === 0 && to === owners.length ? table : (await this.deps.decoder.prepare(owners.slice(from, to).map((o) => o.message), table.table)).tables[0];
+          if (!part?.block) throw new StoreError("insert", `${table.table}: ${part?.encodingError ?? "no rows"}`, { cause: new RowEncodingError(part?.encodingError ?? "no rows") });
+          return part.block;
+        };
+        const insert = async (from: number, to: number, partToken: string) => {
+          const block = await blockOf(from, to);
+          await retryUntilDone(async () => {
+            const end = metrics.insertSeconds.startTimer({ table: table.table });
+            await store.insertEncoded(table.table, block, { dedupToken: partToken });
             end();
           }, insertRetry);
+        };
         const refused = await insertIsolatingRejections({
-          table,
-          rows,
-          owners: result.owners.get(table) ?? [],
+          table: table.table,
+          owners,
           token,
           insert,
           isRejection: isStoreRejection,
           onSplit: (from, to, err) => {
-            metrics.rejectedInserts.inc({ table });
-            this.deps.logger.warn({ topic, partition, table, from: from.offset, to: to.offset, err: (err as Error).message }, "the store rejected the rows of these messages as data; splitting them to isolate the offending messages");
+            metrics.rejectedInserts.inc({ table: table.table });
+            this.deps.logger.warn({ topic, partition, table: table.table, from: from.offset, to: to.offset, err: (err as Error).message }, "the store rejected the rows of these messages as data; splitting them to isolate the offending messages");
           },
           afterPartStored: () => this.deps.failpoint?.("after_split_part"),
         });
         rejected.push(...refused);
       });
-      metrics.batchRows.observe({ table }, rows.length);
+      metrics.batchRows.observe({ table: table.table }, table.rows);
     }
     this.deps.failpoint?.("after_insert");
     const inserted = performance.now();
@@ -195,7 +211,7 @@ export class PartitionWorkers {
     this.deps.failpoint?.("after_dead_letters");
     await this.commit(batch, control, state, last);
     const committed = performance.now();
-    const rows = [...result.rows.values()].reduce((sum, list) => sum + list.length, 0);
+    const rows = prepared.tables.reduce((sum, table) => sum + table.rows, 0);
     const ms = (from: number, to: number) => Math.round(to - from);
     this.deps.logger.debug({ topic, partition, first: first.toString(), last: last.toString(), messages: messages.length, rows, decodeMs: ms(started, decoded), planMs: ms(decoded, planned), insertMs: ms(planned, inserted), deadLettersAndCommitMs: ms(inserted, committed) }, "range stored and committed");
 
@@ -239,7 +255,7 @@ export class PartitionWorkers {
  * One dead letter per message the store rejected, with ClickHouse's error text. Only metrics
  * messages have rows in several tables: the reason says which tables stored the rest of their rows.
  */
-export function rejectionLetters(rejected: readonly RejectedMessage[], result: BatchResult): DeadLetter[] {
+export function rejectionLetters(rejected: readonly RejectedMessage[], result: Pick<PreparedBatch, "owners">): DeadLetter[] {
   const byMessage = new Map<IngestMessage, RejectedMessage[]>();
   for (const r of rejected) byMessage.set(r.message, [...(byMessage.get(r.message) ?? []), r]);
   return [...byMessage].map(([message, refusals]) => {
@@ -249,4 +265,19 @@ export function rejectionLetters(rejected: readonly RejectedMessage[], result: B
     const stored = storedTables.length > 0 ? ` (its rows in ${storedTables.join(", ")} were stored)` : "";
     return { message, code: "store_rejected" as const, reason: `${reasons.join("; ")}${stored}` };
   });
+}
+
+/** A prepared range with its messages put back in place of their indices. */
+export interface PreparedBatch {
+  owners: Map<SignalTable, RowOwner[]>;
+  deadLetters: DeadLetter[];
+  items: PreparedRange["items"];
+}
+
+export function preparedBatch(prepared: PreparedRange, messages: readonly IngestMessage[]): PreparedBatch {
+  return {
+    owners: new Map(prepared.tables.map((table) => [table.table, table.owners.map(([index, end]) => ({ message: messages[index]!, end }))])),
+    deadLetters: prepared.deadLetters.map((letter) => ({ message: messages[letter.index]!, code: letter.code, reason: letter.reason })),
+    items: prepared.items,
+  };
 }

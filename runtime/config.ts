@@ -23,6 +23,7 @@ export const envSettings: Record<string, string> = {
   BRAID_DLQ_TOPIC: "kafka.deadLetterTopic",
   BRAID_KAFKA_MAX_MESSAGE_BYTES: "kafka.maxMessageBytes",
   BRAID_KAFKA_PARTITIONS_CONCURRENTLY: "kafka.partitionsConsumedConcurrently",
+  BRAID_INGEST_DECODE_THREADS: "kafka.decodeThreads",
   BRAID_KAFKA_PRODUCER_COMPRESSION: "kafka.producerCompression",
   BRAID_TENANT_HEADER: "tenancy.header",
   BRAID_TENANT_ATTRIBUTE: "tenancy.resourceAttribute",

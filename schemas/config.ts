@@ -113,6 +113,11 @@ export const BraidConfig = z.object({
       partitionsConsumedConcurrently: positiveInt.default(2),
       maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
       /**
+       * Worker threads that decode, normalize and encode fetched messages (ingest/decode-pool.ts).
+       * Absent: one fewer than the CPUs, at least one; 0: on the main thread.
+       */
+      decodeThreads: z.coerce.number().int().min(0).max(64).optional(),
+      /**
        * Compression of the record batches Braid itself produces (dead letters, incident events).
        * Braid reads every codec whatever this says; none (the Collector's and Java client's default)
        * keeps the topics readable by any consumer.
