@@ -30,7 +30,7 @@
 // then checks that the store holds every item exactly once. Prints one table and writes it as JSON
 // to bench/results/.
 import { spawn } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -319,6 +319,39 @@ function processCpuSeconds(pid: number): number {
 }
 
 /**
+ * CPU seconds per thread name, from /proc: ClickHouse names its pools (ThreadPool, MergeMutate,
+ * …); Node's threads are all "node": the main thread is told apart by its id, the others (the decode
+ * workers, libuv's pool, where chDB runs its queries, V8's helpers) are kept one by one.
+ */
+function threadCpuSeconds(pid: number): Map<string, number> {
+  const out = new Map<string, number>();
+  try {
+    for (const tid of readdirSync(`/proc/${pid}/task`)) {
+      try {
+        const stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, "utf8");
+        let name = stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")).replace(/[\d:/_-]+$/, "") || "?";
+        if (name === "node") name = Number(tid) === pid ? "node main" : `node ${tid}`;
+        const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+        out.set(name, (out.get(name) ?? 0) + (Number(fields[11]) + Number(fields[12])) / 100);
+      } catch {
+        // the thread ended
+      }
+    }
+  } catch {
+    // the process ended
+  }
+  return out;
+}
+
+/** Per thread name, µs of CPU per item between two snapshots, largest first. */
+function threadBreakdown(before: Map<string, number>, after: Map<string, number>, items: number): [string, number][] {
+  return [...after]
+    .map(([name, s]): [string, number] => [name, ((s - (before.get(name) ?? 0)) * 1e6) / items])
+    .filter(([, us]) => us >= 0.1)
+    .sort((a, b) => b[1] - a[1]);
+}
+
+/**
  * The real Collector's kafka receiver (defaults, OTLP protobuf) into the nop exporter, reading the
  * same topic: from its first accepted items to all of them (its own otelcol_receiver_accepted_*,
  * polled every 50 ms). Undefined when set-up has not built the Collector or the signal has no peer.
@@ -557,9 +590,10 @@ async function committedOffsets(admin: Admin): Promise<Map<number, number>> {
   return new Map((answer?.partitions ?? []).map(({ partition, offset }) => [partition, offset === "-1" ? 0 : Number(offset)]));
 }
 
-async function endToEnd(admin: Admin, produced: Produced, braid: BraidRun): Promise<Rate & { peakRss: number }> {
+async function endToEnd(admin: Admin, produced: Produced, braid: BraidRun): Promise<Rate & { peakRss: number; threads: [string, number][] }> {
   const joined = await braid.joinedAt;
   const cpuAtJoin = braid.cpuSeconds();
+  const threadsAtJoin = threadCpuSeconds(braid.pid);
   const target = new Map([...produced.itemsAt].map(([p, list]) => [p, list.length]));
   let peak = 0;
   for (;;) {
@@ -570,7 +604,8 @@ async function endToEnd(admin: Admin, produced: Produced, braid: BraidRun): Prom
   }
   const elapsed = seconds(joined);
   const cpuMicrosPerItem = ((braid.cpuSeconds() - cpuAtJoin) * 1e6) / produced.items;
-  return { itemsPerSecond: produced.items / elapsed, seconds: elapsed, peakRss: Math.max(peak, braid.peakRss()), cpuMicrosPerItem };
+  const threads = threadBreakdown(threadsAtJoin, threadCpuSeconds(braid.pid), produced.items);
+  return { itemsPerSecond: produced.items / elapsed, seconds: elapsed, peakRss: Math.max(peak, braid.peakRss()), cpuMicrosPerItem, threads };
 }
 
 interface SoakSample {
@@ -740,6 +775,7 @@ async function main(): Promise<void> {
     const braid = startBraid();
     const e2e = await endToEnd(admin, produced, braid);
     log(`end-to-end: ${fmt(e2e.itemsPerSecond)} ${unit}/s (${e2e.seconds.toFixed(1)} s), ${e2e.cpuMicrosPerItem!.toFixed(1)} µs of CPU per item, peak RSS ${(e2e.peakRss / 2 ** 20).toFixed(0)} MiB`);
+    log(`end-to-end CPU by thread, µs per item: ${e2e.threads.map(([name, us]) => `${name} ${us.toFixed(1)}`).join(", ")}`);
     if (args["steady-rate"] === "auto") steadyRate = Math.max(spec.steadyItems * 4, Math.round(e2e.itemsPerSecond / 2 / 100) * 100);
     loads.latency = loadAverage();
     const steady = await steadyLatency(admin, produced, braid);
@@ -780,6 +816,7 @@ async function main(): Promise<void> {
       ratioEndToEndToConsumeOnly: ratio(e2e, consume),
       ratioDecodeToCollector: peer ? ratio(decode, peer) : null,
       endToEndCpuMicrosPerItem: Number(e2e.cpuMicrosPerItem!.toFixed(1)),
+      endToEndCpuByThread: Object.fromEntries(e2e.threads.map(([name, us]) => [name, Number(us.toFixed(1))])),
       peakRssMiB: Math.round(peakRss / 2 ** 20),
       peakRssBacklogMiB: Math.round(e2e.peakRss / 2 ** 20),
       steadyPerSecond: Math.round(steady.rate),

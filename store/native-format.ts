@@ -145,8 +145,51 @@ function fail(column: string, what: string, value: unknown): never {
   throw new RowEncodingError(`column ${column}: ${shown} is not ${what}`);
 }
 
+// A decimal string's value as a·10^9 + b (both exact in a double), parsed without regexes or slices.
+let partA = 0;
+let partB = 0;
+function decimalParts(value: string): boolean {
+  const length = value.length;
+  if (length === 0 || length > 20) return false;
+  const split = length - 9;
+  let a = 0;
+  let b = 0;
+  for (let i = 0; i < length; i++) {
+    const d = value.charCodeAt(i) - 48;
+    if (d < 0 || d > 9) return false;
+    if (i < split) a = a * 10 + d;
+    else b = b * 10 + d;
+  }
+  partA = a;
+  partB = b;
+  return true;
+}
+
+/** a·10^9 + b as two 32-bit words, every partial product exact in a double. */
+function writeParts(out: ByteWriter, a: number, b: number): void {
+  if (a < 9007199) {
+    const n = a * 1e9 + b; // < 2^53
+    out.words(n % 4294967296, Math.floor(n / 4294967296));
+    return;
+  }
+  const a1 = Math.floor(a / 65536);
+  const a0 = a - a1 * 65536;
+  const y = a1 * 1e9; // < 2^49
+  const yh = Math.floor(y / 65536);
+  const yl = y - yh * 65536;
+  const z = yl * 65536 + a0 * 1e9 + b; // < 2^48
+  const carry = Math.floor(z / 4294967296);
+  out.words(z - carry * 4294967296, yh + carry);
+}
+
 /** Writes an unsigned decimal string or a non-negative integer as 64 bits; false if it is neither or too large. */
 function writeUint64(out: ByteWriter, value: unknown): boolean {
+  if (typeof value === "string") {
+    if (!decimalParts(value)) return false;
+    if (partA > 18446744073 || (partA === 18446744073 && partB > 709551615)) return false;
+    writeParts(out, partA, partB);
+    return true;
+  }
   if (typeof value === "number") {
     if (!Number.isSafeInteger(value) || value < 0) return false;
     out.words(value % 4294967296, Math.floor(value / 4294967296));
@@ -157,27 +200,7 @@ function writeUint64(out: ByteWriter, value: unknown): boolean {
     out.words(Number(value & 0xffffffffn), Number(value >> 32n));
     return true;
   }
-  if (typeof value !== "string" || value.length === 0 || value.length > 20) return false;
-  if (value.length <= 15) {
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 0 || !digitsPattern.test(value)) return false;
-    out.words(n % 4294967296, Math.floor(n / 4294967296));
-    return true;
-  }
-  if (!digitsPattern.test(value)) return false;
-  // value = a·10^9 + b, written as two 32-bit words with every partial product exact in a double.
-  const a = Number(value.slice(0, -9));
-  const b = Number(value.slice(-9));
-  if (a > 18446744073 || (a === 18446744073 && b > 709551615)) return false;
-  const a1 = Math.floor(a / 65536);
-  const a0 = a - a1 * 65536;
-  const y = a1 * 1e9; // < 2^49
-  const yh = Math.floor(y / 65536);
-  const yl = y - yh * 65536;
-  const z = yl * 65536 + a0 * 1e9 + b; // < 2^48
-  const carry = Math.floor(z / 4294967296);
-  out.words(z - carry * 4294967296, yh + carry);
-  return true;
+  return false;
 }
 
 /** The last instant DateTime64(9) holds, as words. */
@@ -185,6 +208,10 @@ const maxInt64 = { lo: 0xffffffff, hi: 0x7fffffff };
 
 /** Nanoseconds (decimal string) → Int64 at 10^-precision seconds; past Int64 → its last value. */
 function writeNanosAt(out: ByteWriter, value: unknown, precision: number, column: string): void {
+  if (precision === 9 && typeof value === "string" && value.length < 19 + (value.charCodeAt(0) < 57 ? 1 : 0) && decimalParts(value)) {
+    // The usual case: canonical nanoseconds below 9·10^18 (year 2255).
+    return writeParts(out, partA, partB);
+  }
   let nanos: string;
   if (typeof value === "string" && digitsPattern.test(value)) nanos = value.replace(/^0+(?=\d)/, "");
   else if (typeof value === "number" && Number.isSafeInteger(value) && value >= 0) nanos = String(value);
@@ -292,50 +319,63 @@ const stringCodec: Codec = {
   },
 };
 
-/** Map(String, String) from plain objects; a map shared by many rows (a resource's) is encoded once. */
+/** Scratch for a map column's values while its keys are written (one block at a time per thread). */
+const mapValues = new ByteWriter(1 << 20);
+
+/**
+ * Map(String, String) from plain objects, in one pass over each map: keys into the block, values
+ * into a scratch buffer appended after them, offsets filled in place. Consecutive rows sharing one
+ * map object (a resource's attributes) copy its bytes, encoded once.
+ */
 function stringMapCodec(header: string): Codec {
   return {
     header,
     write(out, values) {
-      const entries: { keys: string[]; bytes?: { keys: Uint8Array; values: Uint8Array } }[] = new Array(values.length);
-      let shared: Map<object, (typeof entries)[number]> | undefined;
+      const offsetsAt = out.pos;
+      out.ensure(values.length * 8);
+      out.pos += values.length * 8;
+      mapValues.pos = 0;
       let total = 0;
+      let shared: object | undefined;
+      let sharedKeys: Uint8Array | undefined;
+      let sharedValues: Uint8Array | undefined;
+      let sharedCount = 0;
       for (let i = 0; i < values.length; i++) {
-        const map = values[i];
-        if (!map || typeof map !== "object") {
-          entries[i] = { keys: [] };
-          continue;
-        }
-        if (i > 0 && map === values[i - 1]) {
-          entries[i] = entries[i - 1]!;
-          shared ??= new Map();
-          shared.set(map, entries[i]!);
-        } else entries[i] = shared?.get(map) ?? { keys: Object.keys(map) };
-        total += entries[i]!.keys.length;
-        out.words(total % 4294967296, Math.floor(total / 4294967296));
-      }
-      // Keys of every row, then values of every row; a shared map's bytes are written once and copied.
-      for (const part of ["keys", "values"] as const) {
-        for (let i = 0; i < values.length; i++) {
-          const entry = entries[i]!;
-          if (entry.keys.length === 0) continue;
-          const map = values[i] as Record<string, unknown>;
-          if (shared?.has(map)) {
-            if (!entry.bytes) {
-              const keys = new ByteWriter(256);
-              const vals = new ByteWriter(1024);
-              for (const key of entry.keys) (keys.string(key), vals.string(String(map[key] ?? "")));
-              entry.bytes = { keys: Buffer.from(keys.result()), values: Buffer.from(vals.result()) };
-            }
-            out.bytes(entry.bytes[part]);
-          } else if (part === "keys") for (const key of entry.keys) out.string(key);
-          else
-            for (const key of entry.keys) {
+        const map = values[i] as Record<string, unknown> | undefined;
+        if (map && typeof map === "object") {
+          if (map === shared) {
+            out.bytes(sharedKeys!);
+            mapValues.bytes(sharedValues!);
+            total += sharedCount;
+          } else if (i + 1 < values.length && values[i + 1] === map) {
+            // The first of a run of rows sharing this map: encode it once.
+            const keysFrom = out.pos;
+            const valuesFrom = mapValues.pos;
+            let count = 0;
+            for (const key in map) {
               const value = map[key];
-              out.string(typeof value === "string" ? value : value === undefined || value === null ? "" : String(value));
+              out.string(key);
+              mapValues.string(typeof value === "string" ? value : value === undefined || value === null ? "" : String(value));
+              count++;
             }
+            shared = map;
+            sharedKeys = Buffer.from(out.buf.subarray(keysFrom, out.pos));
+            sharedValues = Buffer.from(mapValues.buf.subarray(valuesFrom, mapValues.pos));
+            sharedCount = count;
+            total += count;
+          } else {
+            for (const key in map) {
+              const value = map[key];
+              out.string(key);
+              mapValues.string(typeof value === "string" ? value : value === undefined || value === null ? "" : String(value));
+              total++;
+            }
+          }
         }
+        out.buf.writeUInt32LE(total % 4294967296, offsetsAt + i * 8);
+        out.buf.writeUInt32LE(Math.floor(total / 4294967296), offsetsAt + i * 8 + 4);
       }
+      out.bytes(mapValues.buf.subarray(0, mapValues.pos));
     },
   };
 }
@@ -468,7 +508,7 @@ export function nativeLayout(columns: readonly TableColumn[]): NativeLayout | un
 
 /** Rows as one Native block (an empty block for no rows). */
 export function encodeNative(layout: NativeLayout, rows: readonly object[]): EncodedBlock {
-  const out = new ByteWriter(Math.max(1 << 16, rows.length * 512));
+  const out = new ByteWriter(Math.max(1 << 16, rows.length * 1024));
   const present = layout.columns.filter((column) => !column.optional || rows.some((row) => (row as Record<string, unknown>)[column.name] !== undefined));
   out.varint(present.length);
   out.varint(rows.length);
