@@ -57,11 +57,11 @@ export async function readRedSeries(store: Store, window: DetectionWindow): Prom
 interface AnomalyRow {
   AnomalyId: string; Tenant: string; Node: string; NodeType: NodeType; Operation: string; Kind: Anomaly["kind"];
   OnsetAt: number; DetectedAt: number; LastSeenAt: number; Score: number; Observed: number; Baseline: number; BaselineSpread: number;
-  Calls: string; Errors: string; ErrorCodes: Record<string, string>; Version: string;
+  Calls: string; Errors: string; ErrorCodes: Record<string, string>; AnomalousBuckets: number; Version: string;
 }
 
 const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
-  toUnixTimestamp(LastSeenAt) AS LastSeenAt, Score, Observed, Baseline, BaselineSpread, Calls, Errors, ErrorCodes, Version`;
+  toUnixTimestamp(LastSeenAt) AS LastSeenAt, Score, Observed, Baseline, BaselineSpread, Calls, Errors, ErrorCodes, AnomalousBuckets, Version`;
 
 function toAnomaly(row: AnomalyRow): Anomaly {
   return {
@@ -70,6 +70,7 @@ function toAnomaly(row: AnomalyRow): Anomaly {
     score: row.Score, observed: row.Observed, baseline: row.Baseline, baselineSpread: row.BaselineSpread,
     calls: Number(row.Calls), errors: Number(row.Errors),
     errorCodes: Object.fromEntries(Object.entries(row.ErrorCodes).map(([code, count]) => [code, Number(count)])),
+    anomalousBuckets: Number(row.AnomalousBuckets),
     version: Number(row.Version),
   };
 }
@@ -97,7 +98,7 @@ export async function writeAnomalies(store: Store, anomalies: readonly Anomaly[]
     anomalies.map((a) => ({
       AnomalyId: a.anomalyId, Tenant: a.tenant, Node: a.node, NodeType: a.nodeType, Operation: a.operation, Kind: a.kind,
       OnsetAt: a.onsetAt, DetectedAt: a.detectedAt, LastSeenAt: a.lastSeenAt, Score: a.score, Observed: a.observed,
-      Baseline: a.baseline, BaselineSpread: a.baselineSpread, Calls: a.calls, Errors: a.errors, ErrorCodes: a.errorCodes, Version: a.version,
+      Baseline: a.baseline, BaselineSpread: a.baselineSpread, Calls: a.calls, Errors: a.errors, ErrorCodes: a.errorCodes, AnomalousBuckets: a.anomalousBuckets, Version: a.version,
     })),
   );
 }

@@ -58,6 +58,8 @@ export interface Anomaly extends SeriesKey {
   calls: number;
   errors: number;
   errorCodes: Record<string, number>;
+  /** Buckets of the latest window that were anomalous each on their own. */
+  anomalousBuckets: number;
   version: number;
 }
 

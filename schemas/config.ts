@@ -54,8 +54,8 @@ export const LatencyBudget = z.object({
 export type LatencyBudget = z.infer<typeof LatencyBudget>;
 
 export const CorrelatorSettings = z.object({
-  /** How often the detection job runs. */
-  tickSeconds: positiveInt.default(10),
+  /** How often the detection job runs (half a bucket: a closed bucket waits 2.5 s on average to be judged). */
+  tickSeconds: positiveInt.default(5),
   /** Width of a RED bucket; must match the braid_red_10s view (10 s). */
   bucketSeconds: z.literal(10).default(10),
   /** Buckets of the detection window (the "now" the baseline is compared with). */
@@ -63,7 +63,7 @@ export const CorrelatorSettings = z.object({
   /** History the baseline is taken from, before the detection window. */
   baselineMinutes: positiveInt.default(10),
   /** Closed buckets only: spans of the newest buckets may still be in Kafka. */
-  ingestLagSeconds: z.coerce.number().int().nonnegative().default(5),
+  ingestLagSeconds: z.coerce.number().int().nonnegative().default(3),
   /** Minimum-volume guards, so quiet endpoints don't page. */
   minCalls: positiveInt.default(20),
   minErrors: positiveInt.default(5),
@@ -73,7 +73,12 @@ export const CorrelatorSettings = z.object({
   latencyRatio: z.coerce.number().gt(1).default(1.5),
   minLatencyIncreaseMs: z.coerce.number().nonnegative().default(50),
   robustScoreThreshold: z.coerce.number().positive().default(3),
-  /** An anomaly must persist this long before it can open an incident (like a `for` duration). */
+  /**
+   * An anomaly opens an incident once this many buckets of its window are anomalous each on their
+   * own (the data shows it persisted: one bad bucket, a stall, never opens anything)...
+   */
+  persistBuckets: positiveInt.default(2),
+  /** ...or once it has been seen for this long (a `for` duration, for faults too thin to show in every bucket). */
   pendingSeconds: z.coerce.number().int().nonnegative().default(10),
   /** The same for latency anomalies, longer: a few seconds of CPU starvation slows everything at once. */
   latencyPendingSeconds: z.coerce.number().int().nonnegative().default(30),
