@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/braid/examples/internal/faults"
+	"github.com/braid/examples/internal/peers"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -67,6 +68,10 @@ func (p *PeerClient) PostJSON(ctx context.Context, operation, path string, in, o
 		base = "https://" + p.svc.Peers.ExpiredTLSAddr
 	case faults.HTTP5xx:
 		base = "http://" + p.svc.Peers.UnavailableAddr
+	case faults.ConnectionReset:
+		base = "http://" + p.svc.Peers.ResetAddr
+	case faults.DNS:
+		base = "http://" + peers.UnresolvableHost(p.Name)
 	}
 	if inj.Latency > 0 {
 		ctx = context.WithValue(ctx, latencyKey{}, inj.Latency)
