@@ -101,7 +101,7 @@ const GlossaryCode = z.string().regex(/^[A-Z][A-Z_]*(\.[A-Z0-9][A-Z0-9_]*)?$/, "
 
 export const RootCause = z.strictObject({
   service: Name.describe("the root-cause service; for a dependency fault, the peer (e.g. postgres) or the callee service"),
-  code: GlossaryCode,
+  code: GlossaryCode.optional().describe("the glossary code of the errors that start there; absent for a latency-only fault"),
 });
 export type RootCause = z.infer<typeof RootCause>;
 

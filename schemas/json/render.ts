@@ -4,6 +4,8 @@ import { z } from "zod";
 import { AlertRuleFile, NotificationConfig } from "../alerting.js";
 import { Glossary } from "../glossary/schema.js";
 import { rowSchemasByTable } from "../rows.js";
+import { Scenario } from "../scenario.js";
+import { Topology } from "../topology.js";
 
 export interface JsonSchemaFile {
   name: string;
@@ -29,6 +31,10 @@ export function jsonSchemaFiles(): JsonSchemaFile[] {
   files.push(
     render("alert-rules.schema.json", "Braid alert rule file", "A file of the alert rules directory (alerting.rulesDir), also the body of POST /api/v1/rules (one rule).", AlertRuleFile, "input"),
     render("alert-notifications.schema.json", "Braid notification configuration", "Routes and receivers (alerting.notificationsFile), in Alertmanager's shape.", NotificationConfig, "input"),
+  );
+  files.push(
+    render("topology.schema.json", "Braid example topology", "A system for the Go and Rust topology emitters (examples/topologies/*.yaml): services, operations, calls, databases, Kafka consumers.", Topology, "input"),
+    render("scenario.schema.json", "Braid fault scenario", "A scenario of examples/scenarios: load, faults on a schedule, and the expected root cause(s).", Scenario, "input"),
   );
   return files;
 }
