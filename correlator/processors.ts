@@ -4,6 +4,7 @@ import type { CorrelatorSettings } from "../schemas/config.js";
 import type { Store } from "../store/index.js";
 import { attributeOrigins, type OriginCount } from "./boundary.js";
 import { defaultCauseOptions, restrictMemberships, separateCauses } from "./causes.js";
+import { attributeChanges, changesNear } from "./changes.js";
 import { detectAnomalies, detectionWindow } from "./detect.js";
 import { buildDependencyGraph } from "./graph.js";
 import { planGrouping } from "./group.js";
@@ -14,6 +15,7 @@ import {
   peerAliases,
   readAnomaliesById,
   readAnomaliesSeenSince,
+  readAttributeSightings,
   readEdges,
   readErrorEvidence,
   readExemplarTraces,
@@ -27,7 +29,7 @@ import {
   type EdgeRow,
 } from "./queries.js";
 import { rankRootCauses, type SelfTime } from "./rank.js";
-import type { Anomaly, DependencyGraph, Incident, IncidentCause, IncidentEvent, RedSeries, RootCauseCandidate } from "./types.js";
+import type { Anomaly, ChangeEvidence, DependencyGraph, Incident, IncidentCause, IncidentEvent, RedSeries, RootCauseCandidate } from "./types.js";
 
 /** How far back the dependency graph used for grouping and ranking reaches. */
 const graphLookbackSeconds = 600;
@@ -107,8 +109,18 @@ function slowedNodes(anomalies: readonly Anomaly[], selfTimes: readonly SelfTime
   return slowed;
 }
 
-async function gatherFacts(store: Store, tenant: string, anomalies: Anomaly[], graph: DependencyGraph, edges: readonly EdgeRow[], until: number): Promise<IncidentFacts> {
-  const from = Math.min(...anomalies.map((a) => a.onsetAt)) - evidenceLeadSeconds;
+/** Changes near the onset: new resource attribute values in the spans, and announced change events. */
+async function readChanges(store: Store, settings: CorrelatorSettings, tenant: string, onset: number, until: number): Promise<ChangeEvidence[]> {
+  const lookBackFrom = onset - settings.changeLookBackSeconds;
+  // A value already there in the look-back's first minute was not a new one.
+  const sightings = await readAttributeSightings(store, tenant, lookBackFrom, until, settings.changeAttributes);
+  return changesNear(attributeChanges(sightings, lookBackFrom + 60), onset, settings.changeLookBackSeconds);
+}
+
+async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: string, anomalies: Anomaly[], graph: DependencyGraph, edges: readonly EdgeRow[], until: number): Promise<IncidentFacts> {
+  const onset = Math.min(...anomalies.map((a) => a.onsetAt));
+  const from = onset - evidenceLeadSeconds;
+  const changes = await readChanges(store, settings, tenant, onset, until);
   const resolution: PeerResolution = { aliases: peerAliases(edges), services: await readInstrumentedServices(store, tenant, from - graphLookbackSeconds, until) };
   const evidence = await readErrorEvidence(store, tenant, from, until);
   const selfTimes = resolveSelfTimes(await readSelfTimes(store, tenant, from - selfTimeBaselineSeconds, from, until), resolution);
@@ -125,7 +137,7 @@ async function gatherFacts(store: Store, tenant: string, anomalies: Anomaly[], g
 
   const causes = separateCauses(origins, graph, defaultCauseOptions);
   const rankCause = (causeOrigins: OriginCount[], traces: ReadonlySet<number>, causeAnomalies: Anomaly[]) =>
-    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts: restrictMemberships(members, traces), totalErrorTraces: traces.size, selfTimes, graph });
+    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts: restrictMemberships(members, traces), totalErrorTraces: traces.size, selfTimes, graph, changes });
 
   let rootCauses: RootCauseCandidate[];
   let incidentCauses: IncidentCause[];
@@ -161,7 +173,7 @@ async function gatherFacts(store: Store, tenant: string, anomalies: Anomaly[], g
   const services = new Set(anomalies.filter((a) => a.nodeType === "service").map((a) => a.node));
   for (const cause of incidentCauses) for (const origin of origins) if (origin.node === cause.node) services.add(origin.via);
   const sampleLogs = await readSampleLogs(store, tenant, [...services], exemplarTraceIds, from, until);
-  return { anomalies, rootCauses, causes: incidentCauses, exemplarTraceIds, sampleLogs };
+  return { anomalies, rootCauses, causes: incidentCauses, exemplarTraceIds, sampleLogs, changes };
 }
 
 /** One correlation tick: group active anomalies into incidents, re-rank, resolve quiet ones. */
@@ -192,14 +204,14 @@ export async function runCorrelation(store: Store, settings: CorrelatorSettings,
       const joined = plan.joins.get(incident.incidentId) ?? [];
       if (joined.length === 0 && now - incident.updatedAt < refreshSeconds) continue;
       const anomalies = dedupe([...(await readAnomaliesById(store, incident.anomalyIds)), ...joined]);
-      const facts = await gatherFacts(store, tenant, anomalies, graph, edges, until);
+      const facts = await gatherFacts(store, settings, tenant, anomalies, graph, edges, until);
       const next = nextIncidentVersion(incident, anomalies, facts, now, ++version);
       result.incidents.push(next);
       result.events.push(...incidentEvents(incident, next, anomalies));
     }
 
     for (const group of plan.opens) {
-      const facts = await gatherFacts(store, tenant, group, graph, edges, until);
+      const facts = await gatherFacts(store, settings, tenant, group, graph, edges, until);
       const incident = nextIncidentVersion(undefined, group, facts, now, ++version);
       result.incidents.push(incident);
       result.events.push(...incidentEvents(undefined, incident, group));

@@ -3,6 +3,7 @@
 import type { Store } from "../store/index.js";
 import { seriesKeyString, type DetectionWindow } from "./detect.js";
 import { callerSideErrorCodes, type RawOrigin } from "./boundary.js";
+import type { AttributeSighting } from "./changes.js";
 import { calleeTypeSql, isCallSql, peerNameSql, resolvePeer } from "./nodes.js";
 import type { SelfTime } from "./rank.js";
 import type { Anomaly, Edge, Incident, IncidentEvent, NodeType, RedSeries, SampleLog, WindowStats } from "./types.js";
@@ -323,6 +324,26 @@ export async function readSelfTimes(store: Store, tenant: string, baselineFrom: 
   return rows.map((row) => ({ node: row.Node, nodeType: row.NodeType, isPeer: Boolean(Number(row.IsPeer)), currentMs: nsToMs(row.CurrentNs), baselineMs: nsToMs(row.BaselineNs), calls: Number(row.Calls) }));
 }
 
+/**
+ * The values each configured resource attribute took in each service's spans over [from, to),
+ * with when each was first and last seen (a quarter of the spans, by span id: versions change
+ * at restarts, and every service sends many spans between two).
+ */
+export async function readAttributeSightings(store: Store, tenant: string, from: number, to: number, attributes: readonly string[]): Promise<AttributeSighting[]> {
+  if (attributes.length === 0) return [];
+  const rows = await store.query<{ Service: string; Attribute: string; Value: string; FirstSeen: number; LastSeen: number; Spans: string }>(
+    `SELECT ServiceName AS Service, Attribute, ResourceAttributes[Attribute] AS Value,
+            toUnixTimestamp(min(Timestamp)) AS FirstSeen, toUnixTimestamp(max(Timestamp)) AS LastSeen, count() AS Spans
+     FROM {{db}}.otel_traces ARRAY JOIN {attributes:Array(String)} AS Attribute
+     WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND cityHash64(SpanId) % 4 = 0
+     GROUP BY Service, Attribute, Value
+     HAVING Value != ''
+     ORDER BY Service, Attribute, FirstSeen`,
+    { tenant, from, to, attributes },
+  );
+  return rows.map((row) => ({ service: row.Service, attribute: row.Attribute, value: row.Value, firstSeen: Number(row.FirstSeen), lastSeen: Number(row.LastSeen), spans: Number(row.Spans) }));
+}
+
 /** Traces that show a node at work: its failing calls first, then its slowest. `names` are the node's name and the peer names that stand for it. */
 export async function readExemplarTraces(store: Store, tenant: string, names: readonly string[], from: number, to: number, limit = 5): Promise<string[]> {
   const rows = await store.query<{ TraceId: string }>(
@@ -350,11 +371,11 @@ export async function readSampleLogs(store: Store, tenant: string, services: rea
 interface IncidentRow {
   IncidentId: string; Tenant: string; Version: string; Status: Incident["status"]; Title: string; StartedAt: number; UpdatedAt: number;
   ResolvedAt: number | null; Services: string[]; Operations: string[]; ErrorCodes: Record<string, string>; AnomalyIds: string[];
-  ExemplarTraceIds: string[]; SampleLogs: string; RootCauses: string; Causes: string;
+  ExemplarTraceIds: string[]; SampleLogs: string; RootCauses: string; Causes: string; Changes: string;
 }
 
 export const incidentColumns = `IncidentId, Tenant, Version, Status, Title, toUnixTimestamp(StartedAt) AS StartedAt, toUnixTimestamp(UpdatedAt) AS UpdatedAt,
-  if(isNull(ResolvedAt), NULL, toUnixTimestamp(assumeNotNull(ResolvedAt))) AS ResolvedAt, Services, Operations, ErrorCodes, AnomalyIds, ExemplarTraceIds, SampleLogs, RootCauses, Causes`;
+  if(isNull(ResolvedAt), NULL, toUnixTimestamp(assumeNotNull(ResolvedAt))) AS ResolvedAt, Services, Operations, ErrorCodes, AnomalyIds, ExemplarTraceIds, SampleLogs, RootCauses, Causes, Changes`;
 
 export function toIncident(row: IncidentRow): Incident {
   return {
@@ -366,6 +387,7 @@ export function toIncident(row: IncidentRow): Incident {
     sampleLogs: JSON.parse(row.SampleLogs || "[]") as SampleLog[],
     rootCauses: JSON.parse(row.RootCauses || "[]") as Incident["rootCauses"],
     causes: JSON.parse(row.Causes || "[]") as Incident["causes"],
+    changes: JSON.parse(row.Changes || "[]") as Incident["changes"],
   };
 }
 
@@ -387,7 +409,7 @@ export async function writeIncidents(store: Store, incidents: readonly Incident[
       incidents.map((i) => ({
         IncidentId: i.incidentId, Tenant: i.tenant, Version: i.version, Status: i.status, Title: i.title, StartedAt: i.startedAt, UpdatedAt: i.updatedAt,
         ResolvedAt: i.resolvedAt, Services: i.services, Operations: i.operations, ErrorCodes: i.errorCodes, AnomalyIds: i.anomalyIds,
-        ExemplarTraceIds: i.exemplarTraceIds, SampleLogs: JSON.stringify(i.sampleLogs), RootCauses: JSON.stringify(i.rootCauses), Causes: JSON.stringify(i.causes),
+        ExemplarTraceIds: i.exemplarTraceIds, SampleLogs: JSON.stringify(i.sampleLogs), RootCauses: JSON.stringify(i.rootCauses), Causes: JSON.stringify(i.causes), Changes: JSON.stringify(i.changes),
         TopRootCause: i.rootCauses[0]?.node ?? "", TopRootCauseCode: i.rootCauses[0]?.errorCode ?? "",
       })),
     );

@@ -10,7 +10,7 @@
 // Pure: evidence in, candidates with scores and plain-language reasons out.
 import type { OriginCount } from "./boundary.js";
 import { downstreamOf } from "./graph.js";
-import type { Anomaly, AnomalyKind, BoundaryKind, DependencyGraph, NodeType, RootCauseCandidate } from "./types.js";
+import type { Anomaly, AnomalyKind, BoundaryKind, ChangeEvidence, DependencyGraph, NodeType, RootCauseCandidate } from "./types.js";
 
 export type { OriginCount } from "./boundary.js";
 
@@ -20,14 +20,6 @@ export interface SelfTime {
   currentMs: number;
   baselineMs: number;
   calls: number;
-}
-
-/** A change to a node shortly before the incident's onset. */
-export interface ChangeEvidence {
-  node: string;
-  at: number;
-  /** Plain language: "went from 1.4.2 to 1.4.3", "deploy 7f3c2a by ci". */
-  what: string;
 }
 
 export interface RankingEvidence {
@@ -52,6 +44,12 @@ export function ago(seconds: number): string {
   if (s < 90) return `${s} s`;
   const minutes = Math.round(s / 60);
   return minutes < 90 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`;
+}
+
+/** "2 minutes before the errors began", "as the errors began", or the time when there is no onset. */
+function whenRelative(at: number, onset: number, what: string): string {
+  if (!Number.isFinite(onset)) return `at ${clock(at)}`;
+  return onset - at > 10 ? `${ago(onset - at)} before the ${what} began` : `as the ${what} began`;
 }
 
 const boundaryOf = (o: OriginCount): BoundaryKind => o.boundary ?? (o.nodeType === "service" ? "own" : "peer");
@@ -129,7 +127,7 @@ export function rankRootCauses(evidence: RankingEvidence, limit = 5): RootCauseC
     if (originErrors > 0) reasons.push(originReason(node, own, originErrors, originShare));
     if (errorTraceShare > 0) reasons.push(`${errorTraceShare >= 0.995 ? "every" : pct(errorTraceShare) + " of"} error trace${errorTraceShare >= 0.995 ? "" : "s"} ${errorTraceShare >= 0.995 ? "passes" : "pass"} through it`);
     if (self && growth(self) > 0 && latencyWeight > 0) reasons.push(`its own time grew from ${self.baselineMs.toFixed(1)} ms to ${self.currentMs.toFixed(1)} ms per call (${pct(selfShare)} of the added latency)`);
-    if (change) reasons.push(`${node} ${change.what} ${Number.isFinite(earliest) ? `${ago(earliest - change.at)} before the ${errorWeight >= 0.5 ? "errors" : "slowdown"} began` : `at ${clock(change.at)}`}`);
+    if (change) reasons.push(`${node} ${change.what} ${whenRelative(change.at, earliest, errorWeight >= 0.5 ? "errors" : "slowdown")}`);
     const anomalousDownstream = [...downstreamOf(graph, node)].filter((callee) => anomalies.some((a) => a.node === callee));
     if (anomalousDownstream.length === 0 && graph.nodes.has(node) && nodeAnomalies.length > 0) reasons.push("nothing it calls is anomalous");
     if (nodeAnomalies.length > 0 && reasons.length === 0) reasons.push(describeAnomalies(nodeAnomalies));

@@ -38,6 +38,7 @@ export const envSettings: Record<string, string> = {
   BRAID_CORRELATOR_TICK_SECONDS: "correlator.tickSeconds",
   BRAID_CORRELATOR_RESOLVE_AFTER_SECONDS: "correlator.resolveAfterSeconds",
   BRAID_CORRELATOR_QUEUE_PREFIX: "correlator.queuePrefix",
+  BRAID_CORRELATOR_CHANGE_ATTRIBUTES: "correlator.changeAttributes",
   BRAID_INCIDENTS_TOPIC: "correlator.incidentTopic",
   BRAID_ALERTING_ENABLED: "alerting.enabled",
   BRAID_ALERT_RULES_DIR: "alerting.rulesDir",

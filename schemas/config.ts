@@ -91,6 +91,10 @@ export const CorrelatorSettings = z.object({
   /** Kafka topic for incident events (opened, updated, resolved). */
   incidentTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default("braid_incidents"),
   latencyBudgets: z.array(LatencyBudget).default([]),
+  /** Resource attributes whose new value in a service's spans is a change (a deploy): service.version, a deployment id. */
+  changeAttributes: commaList(z.string().min(1)).default(["service.version"]),
+  /** How long before an incident's onset a change (a new attribute value, an announced event) counts as evidence. */
+  changeLookBackSeconds: positiveInt.default(900),
 });
 export type CorrelatorSettings = z.infer<typeof CorrelatorSettings>;
 

@@ -77,6 +77,9 @@ const IncidentDetail = IncidentSummary.extend({
   Operations: z.array(z.string()),
   RootCauses: z.array(RootCause),
   Causes: z.array(Cause).describe("Independent causes (disjoint error traces, or far apart with different codes), largest first; one for a single fault"),
+  Changes: z
+    .array(z.object({ ChangeId: z.string(), Node: z.string(), At: z.string(), Kind: z.string(), What: z.string(), Detail: z.record(z.string(), z.string()) }))
+    .describe("Changes shortly before the onset: new service versions seen in the spans, announced deploys, config and feature-flag changes"),
   Timeline: z.array(z.object({ At: z.string(), Kind: z.string(), Message: z.string(), Detail: z.record(z.string(), z.unknown()) })),
   Anomalies: z.array(Anomaly),
   ExemplarTraceIds: z.array(z.string()),
@@ -177,6 +180,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         ...apiIncidentSummary(incident),
         Operations: incident.operations,
         RootCauses: incident.rootCauses.map(apiRootCause),
+        Changes: (incident.changes ?? []).map((c) => ({ ChangeId: c.changeId, Node: c.node, At: iso(c.at), Kind: c.kind, What: c.what, Detail: c.detail })),
         Causes: (incident.causes ?? []).map((cause) => ({
           Node: cause.node, NodeType: cause.nodeType, ErrorCode: cause.errorCode, ErrorTraces: cause.errorTraces, Share: cause.share,
           RootCauses: cause.rootCauses.map(apiRootCause), ExemplarTraceIds: cause.exemplarTraceIds,
