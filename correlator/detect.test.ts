@@ -32,6 +32,11 @@ describe("anomaly detection", () => {
     expect(window).toEqual({ windowEnd: 1_700_000_120, windowStart: 1_700_000_090, baselineStart: 1_699_999_490 });
   });
 
+  it("waits for the data when ingest falls behind: the window never passes the newest bucket that has spans", () => {
+    expect(detectionWindow(now, settings, 1_700_000_120).windowEnd).toBe(1_700_000_120);
+    expect(detectionWindow(now, settings, 1_700_000_090)).toEqual({ windowEnd: 1_700_000_090, windowStart: 1_700_000_060, baselineStart: 1_699_999_460 });
+  });
+
   it("flags an error-rate rise over the baseline, with its onset bucket, score and dominant codes", () => {
     const current = [healthy, { ...healthy, errors: 40 }, { ...healthy, errors: 60 }];
     const codes = { "UNAVAILABLE.CONNECTION_REFUSED": 99 };

@@ -15,9 +15,16 @@ export interface DetectionWindow {
   windowEnd: number;
 }
 
-/** The window a tick at `nowSeconds` looks at: closed buckets only, ingest lag allowed for. */
-export function detectionWindow(nowSeconds: number, settings: CorrelatorSettings): DetectionWindow {
-  const windowEnd = Math.floor((nowSeconds - settings.ingestLagSeconds) / settings.bucketSeconds) * settings.bucketSeconds;
+/**
+ * The window a tick at `nowSeconds` looks at: closed buckets only, ingest lag allowed for, and
+ * never past the newest bucket that has data (`newestBucket`, when known): when ingest falls
+ * behind, the window waits for the data instead of judging empty buckets — and a fault's buckets
+ * still pass through the window when their spans land, rather than going straight into the
+ * baseline of later ticks unjudged.
+ */
+export function detectionWindow(nowSeconds: number, settings: CorrelatorSettings, newestBucket?: number): DetectionWindow {
+  const byClock = Math.floor((nowSeconds - settings.ingestLagSeconds) / settings.bucketSeconds) * settings.bucketSeconds;
+  const windowEnd = newestBucket === undefined ? byClock : Math.min(byClock, newestBucket);
   const windowStart = windowEnd - settings.detectBuckets * settings.bucketSeconds;
   return { baselineStart: windowStart - settings.baselineMinutes * 60, windowStart, windowEnd };
 }

@@ -20,6 +20,7 @@ import {
   readErrorEvidence,
   readExemplarTraces,
   readInstrumentedServices,
+  readNewestBucket,
   readOpenIncidents,
   readRedSeries,
   readSampleLogs,
@@ -43,12 +44,19 @@ const refreshSeconds = 60;
 export interface DetectionResult {
   windowEnd: number;
   anomalies: Anomaly[];
+  /** True when the window had not moved since `previousWindowEnd`: nothing new to judge. */
+  skipped?: boolean;
 }
 
-/** One detection tick: refresh recent graph edges, score every RED series, store anomalies. */
-export async function runDetection(store: Store, settings: CorrelatorSettings, nowMs: number): Promise<DetectionResult> {
+/**
+ * One detection tick: refresh recent graph edges, score every RED series, store anomalies. Ticks
+ * run twice per bucket (so a closed bucket waits half a tick on average); a tick whose window has
+ * not moved since the last one this process ran (`previousWindowEnd`) does nothing.
+ */
+export async function runDetection(store: Store, settings: CorrelatorSettings, nowMs: number, previousWindowEnd?: number): Promise<DetectionResult> {
   const now = Math.floor(nowMs / 1000);
-  const window = detectionWindow(now, settings);
+  const window = detectionWindow(now, settings, await readNewestBucket(store, now));
+  if (previousWindowEnd !== undefined && window.windowEnd <= previousWindowEnd) return { windowEnd: window.windowEnd, anomalies: [], skipped: true };
   await computeEdges(store, window.windowStart - settings.bucketSeconds * 3, window.windowEnd);
   const { series: allSeries, windows } = await readRedSeries(store, window);
   const edges = await readEdges(store, window.windowStart - graphLookbackSeconds, window.windowEnd);
@@ -179,7 +187,7 @@ async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: s
 /** One correlation tick: group active anomalies into incidents, re-rank, resolve quiet ones. */
 export async function runCorrelation(store: Store, settings: CorrelatorSettings, nowMs: number): Promise<CorrelationResult> {
   const now = Math.floor(nowMs / 1000);
-  const until = detectionWindow(now, settings).windowEnd;
+  const until = detectionWindow(now, settings, await readNewestBucket(store, now)).windowEnd;
   const recent = await readAnomaliesSeenSince(store, now - settings.resolveAfterSeconds);
   const open = await readOpenIncidents(store);
   const tenants = [...new Set([...recent.map((a) => a.tenant), ...open.map((i) => i.tenant)])].sort();

@@ -55,6 +55,19 @@ export async function readRedSeries(store: Store, window: DetectionWindow): Prom
   return { series: [...series.values()], windows };
 }
 
+/**
+ * The start of the newest RED bucket that has any data (the one still filling), as a watermark of
+ * what ingest has stored: buckets before it are complete (up to the lag between producers).
+ * Undefined when nothing arrived in the last 15 minutes.
+ */
+export async function readNewestBucket(store: Store, now: number): Promise<number | undefined> {
+  const [row] = await store.query<{ Newest: number; Rows: string }>(
+    `SELECT toUnixTimestamp(max(Bucket)) AS Newest, count() AS Rows FROM {{db}}.braid_red_10s WHERE Bucket >= toDateTime({from:UInt32})`,
+    { from: now - 900 },
+  );
+  return row && Number(row.Rows) > 0 ? Number(row.Newest) : undefined;
+}
+
 interface AnomalyRow {
   AnomalyId: string; Tenant: string; Node: string; NodeType: NodeType; Operation: string; Kind: Anomaly["kind"];
   OnsetAt: number; DetectedAt: number; LastSeenAt: number; Score: number; Observed: number; Baseline: number; BaselineSpread: number;
@@ -326,8 +339,8 @@ export async function readSelfTimes(store: Store, tenant: string, baselineFrom: 
 
 /**
  * The values each configured resource attribute took in each service's spans over [from, to),
- * with when each was first and last seen (a quarter of the spans, by span id: versions change
- * at restarts, and every service sends many spans between two).
+ * with when each was first and last seen (a quarter of the spans, by span id, and not the
+ * internal ones: versions change at restarts, and every service sends many spans between two).
  */
 export async function readAttributeSightings(store: Store, tenant: string, from: number, to: number, attributes: readonly string[]): Promise<AttributeSighting[]> {
   if (attributes.length === 0) return [];
@@ -336,6 +349,7 @@ export async function readAttributeSightings(store: Store, tenant: string, from:
             toUnixTimestamp(min(Timestamp)) AS FirstSeen, toUnixTimestamp(max(Timestamp)) AS LastSeen, count() AS Spans
      FROM {{db}}.otel_traces ARRAY JOIN {attributes:Array(String)} AS Attribute
      WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND cityHash64(SpanId) % 4 = 0
+       AND (SpanKind IN ('Server', 'Consumer', 'Client', 'Producer') OR ParentSpanId = '')
      GROUP BY Service, Attribute, Value
      HAVING Value != ''
      ORDER BY Service, Attribute, FirstSeen`,

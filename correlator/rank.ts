@@ -59,7 +59,8 @@ function originReason(node: string, own: OriginCount[], originErrors: number, or
   const byBoundary = new Map<BoundaryKind, OriginCount[]>();
   for (const o of own) byBoundary.set(boundaryOf(o), [...(byBoundary.get(boundaryOf(o)) ?? []), o]);
   const [boundary, group] = [...byBoundary.entries()].sort((a, b) => sum(b[1]) - sum(a[1]))[0]!;
-  const code = group[0]!.errorCode || "UNKNOWN";
+  const timeout = boundary === "answered_slow" || boundary === "caller_deadline" ? group.find((o) => o.errorCode.startsWith("DEADLINE_EXCEEDED")) : undefined;
+  const code = (timeout ?? group[0]!).errorCode || "UNKNOWN";
   const callers = list(group.map((o) => o.via));
   const callees = list(group.map((o) => o.callee ?? "").filter(Boolean));
   const size = `${originErrors} spans, ${pct(originShare)} of the errors that start anywhere`;
@@ -134,13 +135,17 @@ export function rankRootCauses(evidence: RankingEvidence, limit = 5): RootCauseC
 
     const top = own[0];
     const boundary = top ? boundaryOf(top) : undefined;
+    // A timeout judged at a boundary: the deadline code says more than the cancel some clients record for it.
+    const code = (boundary === "answered_slow" || boundary === "caller_deadline") && !top!.errorCode.startsWith("DEADLINE_EXCEEDED")
+      ? (own.find((o) => boundaryOf(o) === boundary && o.errorCode.startsWith("DEADLINE_EXCEEDED"))?.errorCode ?? top!.errorCode)
+      : (top?.errorCode ?? "");
     const callers = own.filter((o) => o.via !== node).map((o) => o.via);
     return {
       node,
       nodeType: nodeTypes.get(node) ?? "service",
       score: Math.round(score * 1000) / 1000,
       reason: capitalize(reasons.join("; ")) || "Part of the incident",
-      errorCode: top?.errorCode ?? "",
+      errorCode: code,
       ...(boundary ? { boundary } : {}),
       ...(callers.length > 0 ? { callers: [...new Set(callers)].sort() } : {}),
       evidence: {

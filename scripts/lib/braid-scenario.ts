@@ -66,7 +66,7 @@ export interface ScenarioWithBraid {
 }
 
 export interface ScenarioOptions {
-  /** Extra seconds to keep watching after the load ends (detection of the fault's tail). */
+  /** Extra seconds to keep watching after the load ends (detection of the fault's tail; a loaded machine's slow ticks). Default 40. */
   graceSeconds?: number;
   /** Keep Braid running after the scenario (the demo serves the API afterwards). */
   keepBraid?: boolean;
@@ -118,7 +118,7 @@ export async function runScenarioWithBraid(file: string, options: ScenarioOption
   let run: RunResult;
   try {
     run = await runScenario(scenario, { topics, log });
-    await sleep((options.graceSeconds ?? 20) * 1000);
+    await sleep((options.graceSeconds ?? 40) * 1000);
   } finally {
     watching = false;
     await watcher;
