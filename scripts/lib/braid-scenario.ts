@@ -42,6 +42,8 @@ export interface ScenarioOptions {
   chdbPath?: string;
   log?: (line: string) => void;
   logLevel?: string;
+  /** Extra settings, as environment variables (e.g. BRAID_ALERT_RULES_DIR). */
+  env?: Record<string, string>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -65,6 +67,7 @@ export async function runScenarioWithBraid(file: string, options: ScenarioOption
     BRAID_CHDB_PATH: options.chdbPath ?? ".braid/scenarios/chdb",
     BRAID_API_PORT: String(options.apiPort ?? 0),
     BRAID_LOG_LEVEL: options.logLevel ?? process.env.BRAID_LOG_LEVEL ?? "warn",
+    ...options.env,
   });
   const braid = await startBraid(config, { logger: createLogger(config.log.level) });
 
