@@ -44,7 +44,9 @@ afterAll(() => {
 function alertingEnv(): Record<string, string> {
   const dir = path.join(storage.dir, "alerting");
   mkdirSync(dir, { recursive: true });
-  const budget = { kind: "latency", quantile: "p99", threshold_ms: 200, window: "30s", for: `${forSeconds}s`, severity: "page" };
+  // p95 over a minute: on this 2-core machine the healthy shop's p99 over 30 s already reaches
+  // 200-250 ms at times (CPU contention between Braid, Kafka and the services).
+  const budget = { kind: "latency", quantile: "p95", threshold_ms: 200, window: "1m", for: `${forSeconds}s`, severity: "page" };
   writeFileSync(
     path.join(dir, "rules.yaml"),
     JSON.stringify({
@@ -63,7 +65,7 @@ function alertingEnv(): Record<string, string> {
 describe("alerts from real Go and Rust services", () => {
   it("alerts on the checkout → payments latency budget: pending, firing, notified, linked to the incident, resolved", async () => {
     received = [];
-    const { braid, run } = await runScenarioWithBraid(path.join(scenarios, "e2e-payments-slow.yaml"), { keepBraid: true, chdbPath: path.join(storage.dir, "chdb"), graceSeconds: 40, env: alertingEnv() });
+    const { braid, run } = await runScenarioWithBraid(path.join(scenarios, "e2e-payments-slow.yaml"), { keepBraid: true, chdbPath: path.join(storage.dir, "chdb"), graceSeconds: 60, env: alertingEnv() });
     try {
       const store = braid.store;
       const transitions = await store.query<{ RuleName: string; At: number; FromState: string; ToState: string; Value: number | null }>(
