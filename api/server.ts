@@ -12,8 +12,10 @@ import { errorsRoutes } from "./routes/errors.js";
 import { glossaryRoutes } from "./routes/glossary.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { logRoutes } from "./routes/logs.js";
-import { serviceRoutes } from "./routes/services.js";
+import { serviceDetailRoutes, serviceRoutes } from "./routes/services.js";
 import { traceRoutes } from "./routes/traces.js";
+import { anomalyRoutes } from "./routes/anomalies.js";
+import { webRoutes } from "./routes/web.js";
 
 export interface ApiOptions {
   deps: ApiDeps;
@@ -82,9 +84,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get("/api/docs/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (scope) => healthRoutes(scope, { checks: options.health, registry: options.registry }));
-  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes, errorsRoutes, glossaryRoutes]) {
+  for (const routes of [traceRoutes, incidentRoutes, anomalyRoutes, serviceRoutes, serviceDetailRoutes, logRoutes, errorsRoutes, glossaryRoutes]) {
     await app.register(async (scope) => routes(scope, options.deps));
   }
   for (const routes of options.extraRoutes ?? []) await app.register(async (scope) => routes(scope, options.deps));
+  // The on-call page: static files built from web/, same origin as the API it calls.
+  await app.register(async (scope) => webRoutes(scope));
   return app;
 }
