@@ -80,7 +80,8 @@ export async function anomalyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       const anomaly = await getAnomaly(deps.store, request.caller.tenant, request.params.anomalyId);
       if (!anomaly) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `anomaly ${request.params.anomalyId} was not found` });
       const fromSeconds = anomaly.onsetAt - leadSeconds;
-      const toSeconds = Math.min(anomaly.lastSeenAt + tailSeconds, Math.ceil(Date.now() / 1000) + 10);
+      // Not past now (an active anomaly's tail has not happened yet), but always past its last bucket.
+      const toSeconds = Math.min(anomaly.lastSeenAt + tailSeconds, Math.max(Math.ceil(Date.now() / 1000), anomaly.lastSeenAt) + 10);
       const stepSeconds = stepFor(toSeconds - fromSeconds, 400);
       const points = await redSeries(deps.store, { tenant: anomaly.tenant, node: anomaly.node, nodeType: anomaly.nodeType, operation: anomaly.operation, fromSeconds, toSeconds, stepSeconds });
       return {

@@ -51,7 +51,8 @@ export function toDate(value: string | number): Date {
     const [date, time] = value.split(" ");
     return new Date(`${date}T${time!.slice(0, 12)}Z`);
   }
-  if (/^\d{16,19}$/.test(value)) return new Date(Number(value.slice(0, -6)) / 1000);
+  // Nanoseconds since the epoch (TimestampNs): to milliseconds without losing precision to a float.
+  if (/^\d{16,19}$/.test(value)) return new Date(Number(value.slice(0, -6)));
   return new Date(value);
 }
 

@@ -76,7 +76,7 @@ export function TimeChart({ times, series, markers = [], height = 150, formatVal
             const ctx = u.ctx;
             ctx.save();
             ctx.font = `${11 * devicePixelRatio}px system-ui, sans-serif`;
-            for (const marker of markers) {
+            for (const [index, marker] of markers.entries()) {
               const x = Math.round(u.valToPos(marker.at, "x", true));
               if (x < u.bbox.left || x > u.bbox.left + u.bbox.width) continue;
               ctx.strokeStyle = cssColor(marker.color);
@@ -87,7 +87,8 @@ export function TimeChart({ times, series, markers = [], height = 150, formatVal
               ctx.moveTo(x, u.bbox.top);
               ctx.lineTo(x, u.bbox.top + u.bbox.height);
               ctx.stroke();
-              ctx.fillText(marker.label, x + 4 * devicePixelRatio, u.bbox.top + 12 * devicePixelRatio);
+              // Labels on their own line, so close markers (onset, detected) stay readable.
+              ctx.fillText(marker.label, x + 4 * devicePixelRatio, u.bbox.top + (12 + index * 13) * devicePixelRatio);
             }
             ctx.restore();
           },

@@ -23,10 +23,10 @@ export function Panel({ title, actions, children, id, class: className }: { titl
 export function Loaded<T>({ state, children, what }: { state: ApiState<T>; what: string; children: (data: T) => ComponentChildren }) {
   if (state.data !== undefined) {
     return (
-      <>
+      <div class={state.loading ? "loaded refreshing" : "loaded"} aria-busy={state.loading}>
         {state.error && <ErrorNote error={state.error} what={`refreshing ${what}`} />}
         {children(state.data)}
-      </>
+      </div>
     );
   }
   if (state.error) return <ErrorNote error={state.error} what={what} />;

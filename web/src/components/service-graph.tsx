@@ -78,7 +78,7 @@ export function ServiceGraph({ nodes, edges, label }: { nodes: GraphNode[]; edge
           <g class={`edge ${edge.failing ? "edge-failing" : ""}`} data-edge={`${edge.from}->${edge.to}`}>
             <path d={path(edge.points)} marker-end="url(#arrow)" />
             {edge.label && (
-              <text x={edge.labelX} y={edge.labelY + 4} text-anchor="middle" class="edge-label">
+              <text x={edge.labelX} y={edge.labelY - 5} text-anchor="middle" class="edge-label">
                 {edge.label}
               </text>
             )}

@@ -64,14 +64,22 @@ function IncidentView({ incident, entries, fetchedAt }: { incident: IncidentDeta
         <Freshness at={fetchedAt} live={incident.Status === "open"} />
       </div>
 
-      <div class="grid-2">
+      <div class="grid-causes">
         <Panel title="Ranked root causes" id="root-causes">
           {incident.RootCauses.length === 0 ? <Empty>No candidate yet: the correlator ranks causes on its next tick.</Empty> : <RootCauseList causes={incident.RootCauses} entries={entries} />}
         </Panel>
-        <Panel title="Involved services" id="involved-map" actions={<a href={href("/services", { from: fromMs, to: toMs })}>Full map</a>}>
-          <InvolvedMap incident={incident} fromMs={fromMs} toMs={toMs} />
+        <Panel title="Glossary" id="glossary-entries">
+          {involvedCodes.length === 0 ? (
+            <Empty>No error code involved: a latency incident.</Empty>
+          ) : (
+            involvedCodes.map((code) => <GlossaryCard code={code} entry={entries.get(code)} />)
+          )}
         </Panel>
       </div>
+
+      <Panel title="Involved services" id="involved-map" actions={<a href={href("/services", { from: fromMs, to: toMs })}>Full map</a>}>
+        <InvolvedMap incident={incident} fromMs={fromMs} toMs={toMs} />
+      </Panel>
 
       <Panel title="Anomalies" id="anomalies">
         {incident.Anomalies.length === 0 ? (
@@ -85,7 +93,7 @@ function IncidentView({ incident, entries, fetchedAt }: { incident: IncidentDeta
         )}
       </Panel>
 
-      <div class="grid-2">
+      <div class="grid-evidence">
         <Panel title="Exemplar traces" id="exemplar-traces">
           {incident.ExemplarTraceIds.length === 0 ? (
             <Empty>No exemplar trace.</Empty>
@@ -130,24 +138,15 @@ function IncidentView({ incident, entries, fetchedAt }: { incident: IncidentDeta
         </Panel>
       </div>
 
-      <div class="grid-2">
-        <Panel title="Timeline" id="timeline">
-          <ol class="timeline">
-            {incident.Timeline.map((event) => (
-              <li class={`timeline-${event.Kind}`}>
-                <Time value={event.At} /> <span class="timeline-kind">{event.Kind.replaceAll("_", " ")}</span> {event.Message}
-              </li>
-            ))}
-          </ol>
-        </Panel>
-        <Panel title="Glossary" id="glossary-entries">
-          {involvedCodes.length === 0 ? (
-            <Empty>No error code involved: a latency incident.</Empty>
-          ) : (
-            involvedCodes.map((code) => <GlossaryCard code={code} entry={entries.get(code)} />)
-          )}
-        </Panel>
-      </div>
+      <Panel title="Timeline" id="timeline">
+        <ol class="timeline">
+          {incident.Timeline.map((event) => (
+            <li class={`timeline-${event.Kind}`}>
+              <Time value={event.At} /> <span class="timeline-kind">{event.Kind.replaceAll("_", " ")}</span> {event.Message}
+            </li>
+          ))}
+        </ol>
+      </Panel>
 
       <AlertsOfIncident incidentId={incident.IncidentId} />
     </>
