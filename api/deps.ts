@@ -8,4 +8,6 @@ export interface ApiDeps {
   logger: Logger;
   /** The correlator's latency budgets (correlator.latencyBudgets), shown against each trace's critical path. */
   latencyBudgets?: readonly LatencyBudget[];
+  /** Alerting: where file rules are read from (the API lists and validates them). */
+  alerting?: { rulesDir?: string };
 }

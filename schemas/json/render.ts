@@ -1,6 +1,7 @@
 // JSON Schema documents generated from Braid's zod schemas (z.toJSONSchema), rendered here and
 // written by scripts/export-schemas.ts next to this file.
 import { z } from "zod";
+import { AlertRuleFile, NotificationConfig } from "../alerting.js";
 import { Glossary } from "../glossary/schema.js";
 import { rowSchemasByTable } from "../rows.js";
 
@@ -20,10 +21,14 @@ function render(name: string, title: string, description: string, schema: z.ZodT
 export function jsonSchemaFiles(): JsonSchemaFile[] {
   const files: JsonSchemaFile[] = [];
   for (const [table, schema] of Object.entries(rowSchemasByTable)) {
-    files.push(render(`${table}.row.schema.json`, `${table} row`, `One row of the ClickHouse table ${table} as Braid inserts it (JSONEachRow): column name → value.`, schema, "output"));
+    files.push(render(`${table}.row.schema.json`, `${table} row`, `One canonical row of the ClickHouse table ${table}, as Braid's normalizer produces it: column name → value. The store inserts it with JSONEachRow, writing times as UTC date-time text (store/row-encoding.ts).`, schema, "output"));
   }
   files.push(
     render("glossary.schema.json", "Braid error glossary", "The shared error glossary file (schemas/glossary/glossary.yaml, generated/glossary.json, GET /api/v1/glossary).", Glossary, "input"),
+  );
+  files.push(
+    render("alert-rules.schema.json", "Braid alert rule file", "A file of the alert rules directory (alerting.rulesDir), also the body of POST /api/v1/rules (one rule).", AlertRuleFile, "input"),
+    render("alert-notifications.schema.json", "Braid notification configuration", "Routes and receivers (alerting.notificationsFile), in Alertmanager's shape.", NotificationConfig, "input"),
   );
   return files;
 }

@@ -233,11 +233,26 @@ describe("the on-call web page", () => {
     await shot("glossary");
   });
 
-  it("shows the alerts page", async () => {
+  it("shows the alert that fired on payments, linked to the incident, its rule, and a silence", async () => {
+    const incidentId = store.score.incident!.incidentId;
+    // A silence through the public API, as an operator would create one.
+    const created = await fetch(`${store.apiAddress}/api/v1/silences`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ matchers: [{ name: "alertname", value: "payments-errors" }], endsAt: new Date(Date.now() + 3_600_000).toISOString(), createdBy: "web-test", comment: "deploy of the fix in progress" }),
+    });
+    expect(created.status).toBe(201);
     await page.goto(ui("/alerts"));
-    await page.locator(".page h1", { hasText: "Alerts" }).waitFor();
-    await page.locator(".page .panel").waitFor();
+    const alert = page.locator("#alerts tr.alert-firing, #alerts tr.alert-resolved", { hasText: "payments-errors" }).first();
+    await alert.waitFor();
+    await expect(alert.textContent()).resolves.toMatch(/\d+(\.\d+)?%/);
+    await page.locator("#rules", { hasText: "payments-errors" }).waitFor();
+    await page.locator("#silences", { hasText: "deploy of the fix in progress" }).waitFor();
     await shot("alerts");
+    if ((await alert.locator(`a[href="/ui/incidents/${incidentId}"]`).count()) > 0) {
+      await page.goto(ui(`/incidents/${incidentId}`));
+      await page.locator("#incident-alerts", { hasText: "payments-errors" }).waitFor();
+    }
   });
 
   it("filters incidents by code in a shareable URL", async () => {

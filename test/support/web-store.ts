@@ -1,8 +1,9 @@
 // A Braid holding the data of a real scenario run (the Go and Rust shop with a fault, through
 // Kafka, ingest and the correlator: incidents included) plus one large trace sent through the same
 // ingest, for the web page's browser tests. Latency budgets are configured, so traces show the
-// budget attribution.
-import { writeFileSync } from "node:fs";
+// budget attribution, and an alert rule on payments' error rate, so an alert fires and links to
+// the incident.
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { runScenarioWithBraid, type ScenarioWithBraid } from "../../scripts/lib/braid-scenario.js";
@@ -20,9 +21,26 @@ export const webBudgets = [
   { service: "payments", quantile: "p95", thresholdMs: 25 },
 ];
 
+export const webRules = `rules:
+  - name: payments-errors
+    kind: error_rate
+    target: { service: payments }
+    threshold: 0.1
+    window: 30s
+    min_requests: 10
+    severity: page
+    annotations: { summary: "payments answers more than 10% errors" }
+`;
+
 export async function startWebStore(options: { scenarioFile: string; dir: string; apiPort?: number; largeTraceSpans?: number; log?: (line: string) => void }): Promise<WebStore> {
   const configFile = path.join(options.dir, "braid.yaml");
-  writeFileSync(configFile, `correlator:\n  latencyBudgets:\n${webBudgets.map((b) => `    - ${JSON.stringify(b)}`).join("\n")}\n`);
+  const rulesDir = path.join(options.dir, "rules");
+  mkdirSync(rulesDir, { recursive: true });
+  writeFileSync(path.join(rulesDir, "web.yaml"), webRules);
+  writeFileSync(
+    configFile,
+    `correlator:\n  latencyBudgets:\n${webBudgets.map((b) => `    - ${JSON.stringify(b)}`).join("\n")}\nalerting:\n  rulesDir: ${JSON.stringify(rulesDir)}\n  intervalSeconds: 5\n`,
+  );
   const previous = process.env.BRAID_CONFIG;
   process.env.BRAID_CONFIG = configFile;
   let result: ScenarioWithBraid;

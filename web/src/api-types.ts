@@ -62,6 +62,8 @@ export interface IncidentDetail extends IncidentSummary {
   Anomalies: Anomaly[];
   ExemplarTraceIds: string[];
   SampleLogs: { Timestamp: string; ServiceName: string; SeverityText: string; Body: string; TraceId: string; ErrorCode: string }[];
+  /** Alerts that fired on the incident's services while it was open (absent from a Braid without alerting). */
+  Alerts?: Alert[];
 }
 
 export interface RedPoint {
@@ -225,4 +227,49 @@ export interface GlossaryEntry {
 export interface Glossary {
   version: string;
   entries: GlossaryEntry[];
+}
+
+export interface Alert {
+  Fingerprint: string;
+  RuleId: string;
+  RuleName: string;
+  Tenant: string;
+  State: "inactive" | "pending" | "firing" | "resolved";
+  Since: string | null;
+  ActiveAt: string | null;
+  FiredAt: string | null;
+  ResolvedAt: string | null;
+  LastEvaluation: string;
+  Value: number | null;
+  Labels: Record<string, string>;
+  Annotations: Record<string, string>;
+  Services: string[];
+  Links: { Incidents: { IncidentId: string; Href: string }[]; Rule: string };
+}
+
+export interface AlertList {
+  Total: number;
+  Alerts: Alert[];
+}
+
+export interface RuleList {
+  Rules: { Id: string; Name: string; Tenant: string | null; Kind: "latency" | "error_rate" | "slo"; Severity: string; Origin: "file" | "api"; File: string | null; Firing: number; Pending: number; LastEvaluation: string | null }[];
+  Problems: { File: string | null; Rule: string | null; Field: string | null; Message: string }[];
+}
+
+export interface SloList {
+  Slos: {
+    RuleName: string;
+    Labels: Record<string, string>;
+    Objective: number;
+    Period: string;
+    SliNow: number | null;
+    SliPeriod: number | null;
+    ErrorBudgetRemaining: number | null;
+    BurnRates: { Severity: string; LongWindow: string; ShortWindow: string; Factor: number; LongBurnRate: number | null; ShortBurnRate: number | null; Firing: boolean }[];
+  }[];
+}
+
+export interface SilenceList {
+  Silences: { id: string; matchers: { name: string; value: string; isRegex: boolean; isEqual: boolean }[]; startsAt: string; endsAt: string; createdBy: string; comment: string; status: { state: "pending" | "active" | "expired" } }[];
 }

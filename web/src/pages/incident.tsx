@@ -148,7 +148,7 @@ function IncidentView({ incident, entries, fetchedAt }: { incident: IncidentDeta
         </ol>
       </Panel>
 
-      <AlertsOfIncident incidentId={incident.IncidentId} />
+      {incident.Alerts && <AlertsOfIncident alerts={incident.Alerts} />}
     </>
   );
 }
