@@ -14,7 +14,9 @@ interface Fixture {
   kind?: string;
   start: number;
   end: number;
-  attributes?: Record<string, string>;
+  /** The callee a call span names, as the store's node SQL derives it. */
+  peer?: string;
+  peerType?: "database" | "queue" | "peer";
   clock?: string;
 }
 
@@ -27,7 +29,8 @@ function spans(...fixtures: Fixture[]): AnalysisSpan[] {
     spanKind: f.kind ?? "Internal",
     startNs: epochNs + BigInt(f.start * ms),
     durationNs: BigInt((f.end - f.start) * ms),
-    attributes: f.attributes ?? {},
+    peer: f.peer ?? "",
+    peerType: f.peerType ?? "peer",
     clockKey: f.clock ?? f.service ?? "frontend",
   }));
 }
@@ -116,15 +119,15 @@ describe("critical path", () => {
   });
 });
 
-describe("clock skew between services", () => {
+describe("clock skew between services, and attribution", () => {
   // frontend (Go) → checkout (Go, its clock 5 s ahead) → postgres and payments (Rust, a longer server
   // span than the client span that called it).
   const trace = spans(
     { id: "root", name: "GET /checkout", kind: "Server", start: 0, end: 120 },
-    { id: "fc", parent: "root", name: "POST checkout", kind: "Client", start: 10, end: 110 },
+    { id: "fc", parent: "root", name: "POST checkout", kind: "Client", start: 10, end: 110, peer: "checkout:8081" },
     { id: "cs", parent: "fc", service: "checkout", name: "POST /checkout", kind: "Server", start: 5010, end: 5090 },
-    { id: "cdb", parent: "cs", service: "checkout", name: "SELECT orders", kind: "Client", start: 5020, end: 5060, attributes: { "db.system": "postgresql", "server.address": "postgres" } },
-    { id: "cp", parent: "cs", service: "checkout", name: "POST charge", kind: "Client", start: 5062, end: 5085 },
+    { id: "cdb", parent: "cs", service: "checkout", name: "SELECT orders", kind: "Client", start: 5020, end: 5060, peer: "postgres", peerType: "database" },
+    { id: "cp", parent: "cs", service: "checkout", name: "POST charge", kind: "Client", start: 5062, end: 5085, peer: "payments:8082" },
     { id: "ps", parent: "cp", service: "payments", name: "POST /charge", kind: "Server", start: 70, end: 96 },
   );
 
@@ -172,6 +175,33 @@ describe("clock skew between services", () => {
     expect(attribution.budgets).toEqual([
       { service: "checkout", operation: "POST /checkout", quantile: "p99", thresholdMs: 60, entrySpanId: "cs", entryMs: 80, criticalPathMs: 17, exceeded: true },
       { service: "payments", operation: null, quantile: "p95", thresholdMs: 30, entrySpanId: "ps", entryMs: 26, criticalPathMs: 23, exceeded: false },
+    ]);
+  });
+
+  it("gives a call nobody answered with spans to its callee: a queue, an external peer, or the hop to a service of the trace", () => {
+    const { attribution } = analyzeTrace(
+      spans(
+        { id: "root", kind: "Server", start: 0, end: 100 },
+        { id: "send", parent: "root", kind: "Producer", start: 0, end: 10, peer: "kafka:orders", peerType: "queue" },
+        { id: "stripe", parent: "root", kind: "Client", start: 10, end: 40, peer: "api.stripe.com:443" },
+        { id: "call", parent: "root", kind: "Client", start: 40, end: 60, peer: "checkout:8081" },
+        { id: "answered", parent: "call", service: "checkout", kind: "Server", start: 42, end: 58 },
+        // The same peer name again, refused before checkout saw it: the hop's time.
+        { id: "refused", parent: "root", kind: "Client", start: 60, end: 65, peer: "checkout:8081" },
+        { id: "lost", parent: "root", kind: "Client", start: 65, end: 70, peer: "inventory.shop.svc:80" },
+        { id: "inventory", parent: "lost-parent", service: "inventory", kind: "Server", start: 200, end: 210 },
+      ),
+    )!;
+    const rows = (r: { criticalPathNs: number }[]) => r.map((row) => ({ ...row, criticalPathNs: row.criticalPathNs / ms }));
+    expect(rows(attribution.services)).toEqual([
+      { node: "api.stripe.com:443", nodeType: "peer", criticalPathNs: 30, share: 0.3 },
+      { node: "frontend", nodeType: "service", criticalPathNs: 30, share: 0.3 },
+      { node: "checkout", nodeType: "service", criticalPathNs: 16, share: 0.16 },
+      { node: "kafka:orders", nodeType: "queue", criticalPathNs: 10, share: 0.1 },
+    ]);
+    expect(rows(attribution.hops)).toEqual([
+      { caller: "frontend", callee: "checkout", criticalPathNs: 9, share: 0.09 },
+      { caller: "frontend", callee: "inventory", criticalPathNs: 5, share: 0.05 },
     ]);
   });
 

@@ -15,10 +15,12 @@
 //    between is its own (Jaeger's critical-path algorithm, CRISP's definition). A child that
 //    finishes after its parent (async work the parent did not wait for) is never on the parent's
 //    path; a child that starts before its parent is counted from the parent's start.
-// 3. Attribution. Each section of the path belongs to a service (its span's own work), to a
-//    database (a client span with db.system: the call's whole time), or to a hop caller → callee
-//    (the time a client span waited beyond its server child: network, queues, serialization; or a
-//    call to an untraced peer). The parts add up to the root span's duration exactly.
+// 3. Attribution. Each section of the path belongs to a service (its span's own work), to a hop
+//    caller → callee (the time a call span waited beyond the callee's own span: network, queues,
+//    serialization), or to a callee that sends no spans (a database, a queue, another peer: the
+//    call's whole time), named as the correlator names nodes. The parts add up to the root
+//    span's duration exactly.
+import { resolvePeer } from "../correlator/index.js";
 
 /** What the analysis needs of a span (the trace route maps stored rows to this). */
 export interface AnalysisSpan {
@@ -30,8 +32,9 @@ export interface AnalysisSpan {
   spanKind: string;
   startNs: bigint;
   durationNs: bigint;
-  /** Span attributes the rules read: db.system, peer.service, server.address. */
-  attributes: Readonly<Record<string, string>>;
+  /** For a client or producer span: the callee it names (peer.service, server.address, db.system, …) and its kind, as the correlator's node SQL derives them. */
+  peer: string;
+  peerType: "database" | "queue" | "peer";
   /** Identifies the clock that recorded the span: spans of one clock key are never skewed against each other. */
   clockKey: string;
 }
@@ -52,7 +55,7 @@ export interface CriticalSection {
 
 export interface ServiceShare {
   node: string;
-  nodeType: "service" | "database";
+  nodeType: "service" | "database" | "queue" | "peer";
   criticalPathNs: number;
   /** criticalPathNs / totalNs, 0..1. */
   share: number;
@@ -102,9 +105,9 @@ interface Node {
 }
 
 const isEntry = (node: Node) => node.span.spanKind === "Server" || node.span.spanKind === "Consumer" || !node.parent;
-const isDatabaseCall = (span: AnalysisSpan) => span.spanKind === "Client" && (span.attributes["db.system"] ?? "") !== "";
-/** The node a client span calls, named as the correlator names it (braid_red_10s). */
-const peerName = (span: AnalysisSpan) => span.attributes["peer.service"] || span.attributes["server.address"] || span.attributes["db.system"] || "";
+const isCall = (span: AnalysisSpan) => span.spanKind === "Client" || span.spanKind === "Producer";
+/** The child of a call span that is the callee's own span (another service answered with spans). */
+const answer = (node: Node) => node.children.find((child) => child.span.serviceName !== node.span.serviceName);
 
 /** The tree of spans; duplicates of a span id are dropped, a span whose parent is missing (or itself) is a root. */
 function buildTree(spans: readonly AnalysisSpan[]): { roots: Node[]; nodes: Node[]; originNs: bigint } {
@@ -218,21 +221,36 @@ function attribute(path: readonly CriticalSection[], byId: ReadonlyMap<string, N
   const services = new Map<string, ServiceShare>();
   const hops = new Map<string, HopShare>();
   const share = (ns: number) => (totalNs > 0 ? Math.round((ns / totalNs) * 1e4) / 1e4 : 0);
+  // Peer names resolve to the services that answered calls to them in this trace (or share their name).
+  const aliases = new Map<string, string>();
+  for (const node of nodes) {
+    const answeredBy = isCall(node.span) && node.span.peer ? answer(node) : undefined;
+    if (answeredBy) aliases.set(node.span.peer, answeredBy.span.serviceName);
+  }
+  const resolution = { aliases, services: new Set(nodes.map((node) => node.span.serviceName)) };
+  const addHop = (caller: string, callee: string, ns: number) => {
+    const key = `${caller}\u0000${callee}`;
+    const hop = hops.get(key) ?? { caller, callee, criticalPathNs: 0, share: 0 };
+    hop.criticalPathNs += ns;
+    hops.set(key, hop);
+  };
   for (const section of path) {
     const node = byId.get(section.spanId)!;
     const span = node.span;
     const ns = section.endOffsetNs - section.startOffsetNs;
-    if (isDatabaseCall(span)) {
-      addService(services, peerName(span), "database", ns);
-    } else if (span.spanKind === "Client") {
-      const callee = node.children.find((child) => child.span.serviceName !== span.serviceName)?.span.serviceName ?? (peerName(span) || "untraced peer");
-      const key = `${span.serviceName}\u0000${callee}`;
-      const hop = hops.get(key) ?? { caller: span.serviceName, callee, criticalPathNs: 0, share: 0 };
-      hop.criticalPathNs += ns;
-      hops.set(key, hop);
-    } else {
+    if (!isCall(span)) {
       addService(services, span.serviceName, "service", ns);
+      continue;
     }
+    const answeredBy = answer(node);
+    if (answeredBy) {
+      addHop(span.serviceName, answeredBy.span.serviceName, ns);
+      continue;
+    }
+    // No span answered: the callee's whole time, unless it is a service of this trace (a call that never reached it).
+    const callee = resolvePeer(span.peer, resolution);
+    if (callee && resolution.services.has(callee)) addHop(span.serviceName, callee, ns);
+    else addService(services, callee || "unnamed peer", span.peerType, ns);
   }
   const sortedServices = [...services.values()].map((s) => ({ ...s, share: share(s.criticalPathNs) })).sort((a, b) => b.criticalPathNs - a.criticalPathNs || a.node.localeCompare(b.node));
   const sortedHops = [...hops.values()].map((h) => ({ ...h, share: share(h.criticalPathNs) })).sort((a, b) => b.criticalPathNs - a.criticalPathNs || a.caller.localeCompare(b.caller) || a.callee.localeCompare(b.callee));
@@ -257,7 +275,7 @@ function attribute(path: readonly CriticalSection[], byId: ReadonlyMap<string, N
   return { totalNs, services: sortedServices, hops: sortedHops, budgets: checks };
 }
 
-function addService(services: Map<string, ServiceShare>, node: string, nodeType: ServiceShare["nodeType"], ns: number) {
+function addService(services: Map<string, ServiceShare>, node: string, nodeType: ServiceShare["nodeType"], ns: number): void {
   const key = `${nodeType}\u0000${node}`;
   const entry = services.get(key) ?? { node, nodeType, criticalPathNs: 0, share: 0 };
   entry.criticalPathNs += ns;

@@ -1,13 +1,14 @@
 // RED over time for one node (a service, or a database seen from its callers' client spans), from
 // the correlator's braid_red_10s view, in steps of a multiple of its 10-second buckets; and the
 // RED figures of each of the node's operations. Tenant-scoped like every query of the API.
+import type { NodeType } from "../../correlator/index.js";
 import { tenantCondition } from "../caller.js";
 import type { Store } from "../../store/index.js";
 
 export interface NodeRef {
   tenant: string;
   node: string;
-  nodeType: "service" | "database";
+  nodeType: NodeType;
 }
 
 export interface RedPoint {

@@ -4,7 +4,7 @@ import { z } from "zod";
 import type { ApiDeps } from "../deps.js";
 import { checkRange, resolveRange, seconds, timeRangeFields } from "../params.js";
 import { nodeOperations, nodeTotal, redSeries, stepFor, type RedPoint } from "../queries/series.js";
-import { nodeSummaries, serviceMapEdges, type NodeSummary } from "../queries/services.js";
+import { mapNodes, nodeSummaries, serviceMapEdges, type NodeSummary } from "../queries/services.js";
 import { ErrorBody } from "../schemas.js";
 
 const Red = {
@@ -18,7 +18,7 @@ const Red = {
 };
 
 const ServiceSummary = z.object({ ServiceName: z.string(), SourceLanguage: z.string(), Operations: z.array(z.string()), ...Red });
-const MapNode = z.object({ Node: z.string(), NodeType: z.enum(["service", "database"]), SourceLanguage: z.string(), ...Red });
+const MapNode = z.object({ Node: z.string(), NodeType: z.enum(["service", "database", "queue", "peer"]), SourceLanguage: z.string(), ...Red });
 const MapEdge = z.object({ Caller: z.string(), Callee: z.string(), CalleeType: z.string(), Calls: z.number(), Errors: z.number(), ErrorRate: z.number(), RequestsPerSecond: z.number(), P95Ms: z.number() });
 
 const RangeQuery = checkRange(z.object({ ...timeRangeFields }));
@@ -74,7 +74,7 @@ export async function serviceRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       return {
         From: new Date(fromMs).toISOString(),
         To: new Date(toMs).toISOString(),
-        Nodes: nodes.map((node) => ({ Node: node.Node, NodeType: node.NodeType as "service" | "database", SourceLanguage: node.SourceLanguage, ...red(node, rangeSeconds) })),
+        Nodes: mapNodes(nodes, edges).map((node) => ({ Node: node.Node, NodeType: node.NodeType as z.infer<typeof MapNode>["NodeType"], SourceLanguage: node.SourceLanguage, ...red(node, rangeSeconds) })),
         Edges: edges.map((edge) => ({
           Caller: edge.caller,
           Callee: edge.callee,
@@ -111,8 +111,9 @@ export const apiRedPoint = (point: RedPoint): z.infer<typeof RedPointOut> => ({
   P99Ms: point.p99Ms,
 });
 
-const NodeParams = z.object({ service: z.string().min(1).max(256).describe("A service name, or a database's name with nodeType=database") });
-const nodeTypeField = z.enum(["service", "database"]).default("service").describe("database: the node is a database seen from its callers' client spans");
+const NodeTypeOut = z.enum(["service", "database", "queue", "peer"]);
+const NodeParams = z.object({ service: z.string().min(1).max(256).describe("A service name, or the name of a callee without spans (a database, queue or other peer) with its nodeType") });
+const nodeTypeField = NodeTypeOut.default("service").describe("database, queue, peer: a callee seen only from its callers' call spans");
 
 const SeriesQuery = checkRange(
   z.object({
@@ -139,7 +140,7 @@ export async function serviceDetailRoutes(app: FastifyInstance, deps: ApiDeps): 
         params: NodeParams,
         querystring: checkRange(z.object({ ...timeRangeFields, nodeType: nodeTypeField })),
         response: {
-          200: z.object({ Node: z.string(), NodeType: z.enum(["service", "database"]), SourceLanguage: z.string(), From: z.string(), To: z.string(), ...Red, Operations: z.array(OperationOut) }),
+          200: z.object({ Node: z.string(), NodeType: NodeTypeOut, SourceLanguage: z.string(), From: z.string(), To: z.string(), ...Red, Operations: z.array(OperationOut) }),
           400: ErrorBody,
           404: ErrorBody,
         },
@@ -176,7 +177,7 @@ export async function serviceDetailRoutes(app: FastifyInstance, deps: ApiDeps): 
         params: NodeParams,
         querystring: SeriesQuery,
         response: {
-          200: z.object({ Node: z.string(), NodeType: z.enum(["service", "database"]), Operation: z.string().nullable(), From: z.string(), To: z.string(), StepSeconds: z.number().int(), Points: z.array(RedPointOut) }),
+          200: z.object({ Node: z.string(), NodeType: NodeTypeOut, Operation: z.string().nullable(), From: z.string(), To: z.string(), StepSeconds: z.number().int(), Points: z.array(RedPointOut) }),
           400: ErrorBody,
         },
       },

@@ -57,8 +57,8 @@ const LatencyAttribution = z.object({
   Services: z.array(
     z.object({
       Node: z.string(),
-      NodeType: z.enum(["service", "database"]),
-      CriticalPathNs: z.number().int().describe("Own time of the node's spans on the critical path (a database: the whole time of the calls to it)"),
+      NodeType: z.enum(["service", "database", "queue", "peer"]),
+      CriticalPathNs: z.number().int().describe("Own time of the node's spans on the critical path (a callee without spans of its own: the whole time of the calls to it)"),
       Share: z.number().describe("CriticalPathNs / TotalNs, 0..1"),
     }),
   ),
@@ -66,7 +66,7 @@ const LatencyAttribution = z.object({
     z.object({
       Caller: z.string(),
       Callee: z.string(),
-      CriticalPathNs: z.number().int().describe("Time the caller's client spans waited beyond the callee's server span (network, queues), or the whole call to an untraced peer"),
+      CriticalPathNs: z.number().int().describe("Time the caller's call spans waited beyond the callee's own span (network, queues, serialization), or calls to a service of the trace that never answered"),
       Share: z.number(),
     }),
   ),
@@ -205,7 +205,8 @@ function toAnalysisSpan(span: SpanRecord): AnalysisSpan {
     spanKind: span.SpanKind,
     startNs: BigInt(span.TimestampNs),
     durationNs: BigInt(span.Duration),
-    attributes: span.SpanAttributes,
+    peer: span.Peer,
+    peerType: span.PeerType,
     clockKey: `${span.ServiceName}\u0000${host}`,
   };
 }

@@ -1,9 +1,12 @@
 // The shapes of the API responses the page reads, as /api/docs/openapi.json describes them
 // (the zod schemas in api/routes/ are the source of truth; these mirror the fields used here).
 
+/** service: emits spans; database, queue, peer: a callee seen only from its callers' call spans. */
+export type NodeType = "service" | "database" | "queue" | "peer";
+
 export interface RootCause {
   Node: string;
-  NodeType: "service" | "database";
+  NodeType: NodeType;
   Score: number;
   Reason: string;
   ErrorCode: string;
@@ -62,6 +65,8 @@ export interface IncidentDetail extends IncidentSummary {
   Anomalies: Anomaly[];
   ExemplarTraceIds: string[];
   SampleLogs: { Timestamp: string; ServiceName: string; SeverityText: string; Body: string; TraceId: string; ErrorCode: string }[];
+  /** Independent causes (disjoint error traces, or far apart with different codes), largest first. */
+  Causes?: { Node: string; NodeType: NodeType; ErrorCode: string; ErrorTraces: number; Share: number; RootCauses: RootCause[]; ExemplarTraceIds: string[] }[];
   /** Alerts that fired on the incident's services while it was open (absent from a Braid without alerting). */
   Alerts?: Alert[];
 }
@@ -88,7 +93,7 @@ export interface AnomalySeries {
 
 export interface NodeSeries {
   Node: string;
-  NodeType: "service" | "database";
+  NodeType: NodeType;
   Operation: string | null;
   StepSeconds: number;
   Points: RedPoint[];
@@ -106,7 +111,7 @@ export interface Red {
 
 export interface ServiceDetail extends Red {
   Node: string;
-  NodeType: "service" | "database";
+  NodeType: NodeType;
   SourceLanguage: string;
   Operations: (Red & { Operation: string })[];
 }
@@ -118,7 +123,7 @@ export interface ServiceList {
 export interface ServiceMap {
   From: string;
   To: string;
-  Nodes: (Red & { Node: string; NodeType: "service" | "database"; SourceLanguage: string })[];
+  Nodes: (Red & { Node: string; NodeType: NodeType; SourceLanguage: string })[];
   Edges: { Caller: string; Callee: string; CalleeType: string; Calls: number; Errors: number; ErrorRate: number; RequestsPerSecond: number; P95Ms: number }[];
 }
 
@@ -182,7 +187,7 @@ export interface Trace {
   CriticalPath: { SpanId: string; ServiceName: string; SpanName: string; StartOffsetNs: number; DurationNs: number }[];
   LatencyAttribution: {
     TotalNs: number;
-    Services: { Node: string; NodeType: "service" | "database"; CriticalPathNs: number; Share: number }[];
+    Services: { Node: string; NodeType: NodeType; CriticalPathNs: number; Share: number }[];
     Hops: { Caller: string; Callee: string; CriticalPathNs: number; Share: number }[];
     Budgets: { ServiceName: string; Operation: string | null; Quantile: string; ThresholdMs: number; EntrySpanId: string; EntryMs: number; CriticalPathMs: number; Exceeded: boolean }[];
   };

@@ -59,3 +59,6 @@ export function useNow(intervalMs: number): number {
   }, [intervalMs]);
   return now;
 }
+
+/** The nodeType query parameter of a node's page: absent for a service. */
+export const nodeTypeParam = (nodeType: string) => (nodeType === "service" ? undefined : nodeType);

@@ -4,12 +4,13 @@
 import dagre from "@dagrejs/dagre";
 import { useLocation } from "preact-iso";
 import { useMemo } from "preact/hooks";
+import type { NodeType } from "../api-types.js";
 
 export type NodeState = "ok" | "errors" | "latency" | "idle";
 
 export interface GraphNode {
   id: string;
-  type: "service" | "database";
+  type: NodeType;
   label: string;
   detail?: string;
   state: NodeState;
@@ -26,6 +27,8 @@ export interface GraphEdge {
 }
 
 const nodeWidth = 170;
+/** Callees without spans of their own, told apart at a glance. */
+const calleeIcon: Record<NodeType, string> = { service: "", database: "⛁ ", queue: "☰ ", peer: "↗ " };
 const nodeHeight = 50;
 
 interface Layout {
@@ -87,9 +90,9 @@ export function ServiceGraph({ nodes, edges, label }: { nodes: GraphNode[]; edge
         {placed.nodes.map((node) => {
           const body = (
             <g class={`node node-${node.type} state-${node.state} ${node.marked ? "node-marked" : ""}`} transform={`translate(${node.x - nodeWidth / 2},${node.y - nodeHeight / 2})`} data-node={node.id}>
-              {node.type === "database" ? <rect width={nodeWidth} height={nodeHeight} rx="18" /> : <rect width={nodeWidth} height={nodeHeight} rx="5" />}
+              <rect width={nodeWidth} height={nodeHeight} rx={node.type === "service" ? 5 : 18} />
               <text x={nodeWidth / 2} y={node.detail ? 21 : 30} text-anchor="middle" class="node-label">
-                {node.type === "database" ? "⛁ " : ""}
+                {calleeIcon[node.type]}
                 {node.label.length > 22 ? `${node.label.slice(0, 21)}…` : node.label}
               </text>
               {node.detail && (

@@ -8,7 +8,7 @@ import { TimeChart } from "../components/chart.js";
 import { CodeBadge, Empty, Freshness, Loaded, Panel, StatusBadge, Time } from "../components/common.js";
 import { ServiceGraph, type GraphEdge, type GraphNode, type NodeState } from "../components/service-graph.js";
 import { formatMs, formatPercent, formatRate, toDate } from "../format.js";
-import { href, useNow } from "../url-state.js";
+import { href, nodeTypeParam, useNow } from "../url-state.js";
 import { AlertsOfIncident } from "./alerts.js";
 
 const liveMs = 10_000;
@@ -76,6 +76,45 @@ function IncidentView({ incident, entries, fetchedAt }: { incident: IncidentDeta
           )}
         </Panel>
       </div>
+
+      {incident.Causes && incident.Causes.length > 1 && (
+        <Panel title={`${incident.Causes.length} independent causes`} id="causes">
+          <table class="table">
+            <thead>
+              <tr>
+                <th>Cause</th>
+                <th>Code</th>
+                <th class="num">Error traces</th>
+                <th>Its top candidates</th>
+                <th>Exemplar traces</th>
+              </tr>
+            </thead>
+            <tbody>
+              {incident.Causes.map((cause) => (
+                <tr data-cause={cause.Node}>
+                  <td>
+                    <strong>{cause.Node}</strong> <span class="muted small">{cause.NodeType}</span>
+                  </td>
+                  <td>
+                    <CodeBadge code={cause.ErrorCode} />
+                  </td>
+                  <td class="num">
+                    {cause.ErrorTraces} ({formatPercent(cause.Share)})
+                  </td>
+                  <td>{cause.RootCauses.slice(0, 3).map((c) => c.Node).join(", ")}</td>
+                  <td>
+                    {cause.ExemplarTraceIds.slice(0, 3).map((traceId) => (
+                      <a class="mono small" href={href(`/traces/${traceId}`)}>
+                        {traceId.slice(0, 12)}…{" "}
+                      </a>
+                    ))}
+                  </td>
+                </tr>
+              ))}
+            </tbody>
+          </table>
+        </Panel>
+      )}
 
       <Panel title="Involved services" id="involved-map" actions={<a href={href("/services", { from: fromMs, to: toMs })}>Full map</a>}>
         <InvolvedMap incident={incident} fromMs={fromMs} toMs={toMs} />
@@ -163,7 +202,7 @@ function RootCauseList({ causes, entries }: { causes: RootCause[]; entries: Map<
           <li class="root-cause" data-node={cause.Node}>
             <div class="root-cause-head">
               <span class="rank">{index + 1}</span>
-              <a href={href(`/services/${encodeURIComponent(cause.Node)}`, { nodeType: cause.NodeType === "database" ? "database" : undefined })}>
+              <a href={href(`/services/${encodeURIComponent(cause.Node)}`, { nodeType: nodeTypeParam(cause.NodeType) })}>
                 <strong>{cause.Node}</strong>
               </a>
               <span class="muted small">{cause.NodeType}</span>
@@ -261,7 +300,7 @@ function AnomalyChart({ anomaly }: { anomaly: Anomaly }) {
   return (
     <figure class="anomaly" data-anomaly={anomaly.AnomalyId}>
       <figcaption>
-        <a href={href(`/services/${encodeURIComponent(anomaly.Node)}`, { nodeType: anomaly.NodeType === "database" ? "database" : undefined })}>
+        <a href={href(`/services/${encodeURIComponent(anomaly.Node)}`, { nodeType: nodeTypeParam(anomaly.NodeType) })}>
           <strong>{anomaly.Node}</strong>
         </a>{" "}
         <span class="mono small">{anomaly.Operation}</span> · {anomalyLabel[anomaly.Kind]} {format(anomaly.Observed)} vs {format(anomaly.Baseline)} · onset <Time value={anomaly.OnsetAt} />
@@ -299,7 +338,7 @@ function InvolvedMap({ incident, fromMs, toMs }: { incident: IncidentDetail; fro
       detail: `${formatRate(node.RequestsPerSecond)} · ${formatPercent(node.ErrorRate)} err`,
       state: state.get(node.Node) ?? "ok",
       marked: node.Node === top,
-      href: href(`/services/${encodeURIComponent(node.Node)}`, { nodeType: node.NodeType === "database" ? "database" : undefined, from: Math.round(fromMs), to: Math.round(toMs) }),
+      href: href(`/services/${encodeURIComponent(node.Node)}`, { nodeType: nodeTypeParam(node.NodeType), from: Math.round(fromMs), to: Math.round(toMs) }),
     }));
     const edges: GraphEdge[] = map.data.Edges.filter((edge) => involved.has(edge.Caller) && involved.has(edge.Callee)).map((edge) => ({
       from: edge.Caller,

@@ -8,7 +8,7 @@ import { TimeChart } from "../components/chart.js";
 import { CodeBadge, Empty, Language, Loaded, Panel, StatusBadge, Time, TimeRangePicker } from "../components/common.js";
 import { ServiceGraph, type GraphEdge, type GraphNode, type NodeState } from "../components/service-graph.js";
 import { formatCount, formatMs, formatPercent, formatRate } from "../format.js";
-import { href, useQueryState, useTimeRange } from "../url-state.js";
+import { href, nodeTypeParam, useQueryState, useTimeRange } from "../url-state.js";
 import { markViewReady } from "../view-ready.js";
 
 const liveMs = 15_000;
@@ -38,7 +38,7 @@ export function ServiceMapPage() {
       label: node.Node,
       detail: `${formatRate(node.RequestsPerSecond)} · ${formatPercent(node.ErrorRate)} err · p95 ${formatMs(node.P95Ms)}`,
       state: node.Calls === 0 ? "idle" : (states.get(node.Node) ?? "ok"),
-      href: href(`/services/${encodeURIComponent(node.Node)}`, { nodeType: node.NodeType === "database" ? "database" : undefined, ...(range.relative ? { range: range.relative } : params) }),
+      href: href(`/services/${encodeURIComponent(node.Node)}`, { nodeType: nodeTypeParam(node.NodeType), ...(range.relative ? { range: range.relative } : params) }),
     }));
     const edges: GraphEdge[] = map.data.Edges.map((edge) => ({
       from: edge.Caller,
@@ -87,7 +87,7 @@ export function ServiceMapPage() {
                 {data.Nodes.map((node) => (
                   <tr>
                     <td>
-                      <a href={href(`/services/${encodeURIComponent(node.Node)}`, { nodeType: node.NodeType === "database" ? "database" : undefined })}>{node.Node}</a> <Language language={node.SourceLanguage} />
+                      <a href={href(`/services/${encodeURIComponent(node.Node)}`, { nodeType: nodeTypeParam(node.NodeType) })}>{node.Node}</a> <Language language={node.SourceLanguage} />
                     </td>
                     <td class="muted">{node.NodeType}</td>
                     <td class="num">{formatRate(node.RequestsPerSecond)}</td>
@@ -108,7 +108,7 @@ export function ServiceMapPage() {
 
 export function ServicePage({ name }: { name: string }) {
   const [query] = useQueryState();
-  const nodeType = query.nodeType === "database" ? "database" : "service";
+  const nodeType = query.nodeType === "database" || query.nodeType === "queue" || query.nodeType === "peer" ? query.nodeType : "service";
   const range = useTimeRange("1h", liveMs);
   const params = { from: Math.round(range.fromMs), to: Math.round(range.toMs) };
   const path = `/api/v1/services/${encodeURIComponent(name)}`;
@@ -213,8 +213,8 @@ export function ServicePage({ name }: { name: string }) {
       </Panel>
       <div class="grid-2">
         <Panel title="Errors by code" actions={<a href={href("/errors", { service: nodeType === "service" ? name : undefined, ...params })}>All errors</a>}>
-          {nodeType === "database" ? (
-            <Empty>Errors of a database are recorded by its callers: see their pages.</Empty>
+          {nodeType !== "service" ? (
+            <Empty>Errors of a {nodeType} are recorded by its callers: see their pages.</Empty>
           ) : (
             <Loaded state={errors} what="errors">
               {(data) =>
