@@ -155,23 +155,23 @@ describe("on-call API", () => {
   });
 
   it("returns a trace's critical path and its latency attribution per service against the configured budgets", async () => {
-    // Request 0 of shopTraffic: frontend 0–11.5 ms > checkout 1–10.5 > payments 2–7 > postgres 3–6, checkout > inventory 7–9.5 > redis 8–9.
+    // Request 0 of shopTraffic: frontend 0–11.5 ms > checkout 1.2–10.7 > payments 2.2–7.2 > postgres 3–6, checkout > inventory 7.2–9.7 > redis 8–9.
     const { status, body } = await get(`/api/v1/traces/${"1".padStart(32, "0")}`);
     expect(status).toBe(200);
     const id = (k: number) => (16 + k).toString(16).padStart(16, "0");
     expect(body.RootSpanId).toBe(id(1));
     const msOf = (ns: number) => ns / 1e6;
     expect(body.CriticalPath.map((s: { SpanId: string; StartOffsetNs: number; DurationNs: number }) => [s.SpanId, msOf(s.StartOffsetNs), msOf(s.DurationNs)])).toEqual([
-      [id(1), 0, 1],
-      [id(2), 1, 1],
-      [id(3), 2, 1],
+      [id(1), 0, 1.2],
+      [id(2), 1.2, 1],
+      [id(3), 2.2, 0.8],
       [id(4), 3, 3],
-      [id(3), 6, 1],
-      [id(5), 7, 1],
+      [id(3), 6, 1.2],
+      [id(5), 7.2, 0.8],
       [id(6), 8, 1],
-      [id(5), 9, 0.5],
-      [id(2), 9.5, 1],
-      [id(1), 10.5, 1],
+      [id(5), 9, 0.7],
+      [id(2), 9.7, 1],
+      [id(1), 10.7, 0.8],
     ]);
     expect(body.LatencyAttribution.TotalNs).toBe(11_500_000);
     expect(body.LatencyAttribution.Services.map((s: { Node: string; NodeType: string; CriticalPathNs: number }) => [s.Node, s.NodeType, msOf(s.CriticalPathNs)])).toEqual([
@@ -185,7 +185,7 @@ describe("on-call API", () => {
     expect(body.LatencyAttribution.Hops).toEqual([]);
     expect(body.LatencyAttribution.Budgets).toEqual([{ ServiceName: "checkout", Operation: null, Quantile: "p99", ThresholdMs: 9, EntrySpanId: id(2), EntryMs: 9.5, CriticalPathMs: 2, Exceeded: true }]);
     const checkout = body.Spans.find((s: { SpanId: string }) => s.SpanId === id(2));
-    expect(checkout).toMatchObject({ StartOffsetNs: 1_000_000, ClockSkewNs: 0, CriticalPathNs: 2_000_000 });
+    expect(checkout).toMatchObject({ StartOffsetNs: 1_200_000, ClockSkewNs: 0, CriticalPathNs: 2_000_000 });
   });
 
   it("gives one service's RED summary per operation, and 404 for a service without calls", async () => {
