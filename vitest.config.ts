@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 // Three projects, run one group after another:
 //   unit         needs no services;
 //   integration  runs against the real Kafka, Redis and chDB that scripts/test.sh starts;
-//   e2e          runs the real Go and Rust services with Braid, alone and one file at a time: on
+//   e2e          runs the real Go and Rust services with Braid, alone, one file after another: on
 //                two cores, anything running beside it would add latency noise to what it measures.
 // Each test file runs in its own process (forks), which also gives each file its own chDB data
 // directory (chDB allows one directory per process).
