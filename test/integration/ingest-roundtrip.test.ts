@@ -132,6 +132,8 @@ function expectedSpans(request: Obj, enc: Enc): Map<string, Obj> {
 const metricTables = ["gauge", "sum", "histogram", "exponential_histogram", "summary"] as const;
 type MetricTable = (typeof metricTables)[number];
 const pointKey = (name: string, time: string, attrs: Record<string, string>) => `${name}|${time}|${JSON.stringify(Object.entries(attrs).sort())}`;
+/** A metric time as the store keeps it: the current exporter layout's metric time columns are DateTime (whole seconds). */
+const storedMetricTime = (ns: string | undefined) => (!ns || ns.length <= 9 ? "0" : `${ns.slice(0, -9)}000000000`);
 const numberValue = (p: Obj) => (p.asDouble !== undefined ? p.asDouble : Number(p.asInt ?? 0));
 
 function expectedPoints(request: Obj, enc: Enc): Record<MetricTable, Map<string, Obj>> {
@@ -143,7 +145,7 @@ function expectedPoints(request: Obj, enc: Enc): Record<MetricTable, Map<string,
         const add = (table: MetricTable, p: Obj, fields: Obj) => {
           const pointAttributes = attributes(p.attributes);
           const exemplars: Obj[] = p.exemplars ?? [];
-          out[table].set(pointKey(metric.name, p.timeUnixNano, pointAttributes), {
+          out[table].set(pointKey(metric.name, storedMetricTime(p.timeUnixNano), pointAttributes), {
             MetricName: metric.name,
             MetricUnit: metric.unit ?? "",
             MetricDescription: metric.description ?? "",
@@ -151,13 +153,13 @@ function expectedPoints(request: Obj, enc: Enc): Record<MetricTable, Map<string,
             ResourceAttributes: resource.attrs,
             ScopeName: scopeMetrics.scope?.name ?? "",
             Attributes: pointAttributes,
-            TimeNs: p.timeUnixNano,
-            StartNs: p.startTimeUnixNano ?? "0",
+            TimeNs: storedMetricTime(p.timeUnixNano),
+            StartNs: storedMetricTime(p.startTimeUnixNano),
             Flags: p.flags ?? 0,
             Tenant: tenant,
             ...(table === "summary"
               ? {}
-              : { "Exemplars.Value": exemplars.map(numberValue), "Exemplars.SpanId": exemplars.map((e) => hex(e.spanId)), "Exemplars.TraceId": exemplars.map((e) => hex(e.traceId)), ExemplarTimes: exemplars.map((e) => e.timeUnixNano) }),
+              : { "Exemplars.Value": exemplars.map(numberValue), "Exemplars.SpanId": exemplars.map((e) => hex(e.spanId)), "Exemplars.TraceId": exemplars.map((e) => hex(e.traceId)), ExemplarTimes: exemplars.map((e) => storedMetricTime(e.timeUnixNano)) }),
             ...fields,
           });
         };
@@ -357,8 +359,8 @@ describe("ingest round trip: every signal in every encoding, field by field", ()
         const rows = await eventually(
           () =>
             braid.store.query<Obj>(
-              `SELECT *, toString(toUnixTimestamp64Nano(TimeUnix)) AS TimeNs, toString(toUnixTimestamp64Nano(StartTimeUnix)) AS StartNs
-                 ${table === "summary" ? "" : ", arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Exemplars.TimeUnix) AS ExemplarTimes"}
+              `SELECT *, toString(toUnixTimestamp64Nano(toDateTime64(TimeUnix, 9))) AS TimeNs, toString(toUnixTimestamp64Nano(toDateTime64(StartTimeUnix, 9))) AS StartNs
+                 ${table === "summary" ? "" : ", arrayMap(t -> toString(toUnixTimestamp64Nano(toDateTime64(t, 9))), Exemplars.TimeUnix) AS ExemplarTimes"}
                FROM {{db}}.otel_metrics_${table} WHERE ResourceAttributes['kafka.header.test.encoding'] = {enc:String}`,
               { enc },
             ),
