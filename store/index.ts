@@ -5,3 +5,4 @@ export { ClickHouseStore, type ClickHouseStoreOptions } from "./clickhouse-store
 export { migrate, loadMigrations, migrationsDir, appliedMigrations, type Migration, type MigrateOptions } from "./migrate.js";
 export { CURRENT_LAYOUT, LEGACY_LAYOUT, LAYOUTS, LAYOUT_TABLES, detectLayout, recordedLayout, type StoreLayout, type LayoutReport, type RecordedLayout } from "./layout.js";
 export { openStore, type StoreSettings } from "./open.js";
+export { upgradeLayout, type UpgradeEvent, type UpgradeOptions, type UpgradeResult } from "./layout-upgrade.js";
