@@ -12,6 +12,7 @@ import { newSpanId, newTraceId } from "../../scripts/lib/otlp-builder.js";
 import { otlpTypes } from "../../schemas/otlp/index.js";
 import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
 import { repoRoot } from "./ingest-support.js";
+import { storedMetricTime } from "../support/otlp-expected.js";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- decoded OTLP objects
 
@@ -132,8 +133,7 @@ function expectedSpans(request: Obj, enc: Enc): Map<string, Obj> {
 const metricTables = ["gauge", "sum", "histogram", "exponential_histogram", "summary"] as const;
 type MetricTable = (typeof metricTables)[number];
 const pointKey = (name: string, time: string, attrs: Record<string, string>) => `${name}|${time}|${JSON.stringify(Object.entries(attrs).sort())}`;
-/** A metric time as the store keeps it: the current exporter layout's metric time columns are DateTime (whole seconds). */
-const storedMetricTime = (ns: string | undefined) => (!ns || ns.length <= 9 ? "0" : `${ns.slice(0, -9)}000000000`);
+
 const numberValue = (p: Obj) => (p.asDouble !== undefined ? p.asDouble : Number(p.asInt ?? 0));
 
 function expectedPoints(request: Obj, enc: Enc): Record<MetricTable, Map<string, Obj>> {

@@ -105,7 +105,7 @@ async function queryResults(store: Store) {
     spans: await spansOfTrace(store, "0af7651916cd43dd8448eb211c80319c", 1000),
     services: await nodeSummaries(store, from, to),
     sampleLogs: await readSampleLogs(store, "tenant_0", ["checkout", "unknown_service"], ["0af7651916cd43dd8448eb211c80319c"], from, to),
-    exemplars: await readExemplarTraces(store, "tenant_0", "checkout", from, to),
+    exemplars: await readExemplarTraces(store, "tenant_0", ["checkout"], from, to),
     red: await store.query("SELECT Tenant, Node, Operation, toString(Bucket) AS b, sum(Calls) AS calls, sum(Errors) AS errors FROM {{db}}.braid_red_10s GROUP BY Tenant, Node, Operation, b ORDER BY Tenant, Node, Operation, b"),
     alertSpans: await store.query("SELECT Tenant, ServiceName, Operation, toString(Bucket) AS b, sum(Calls) AS calls FROM {{db}}.braid_alert_spans_10s GROUP BY Tenant, ServiceName, Operation, b ORDER BY Tenant, ServiceName, Operation, b"),
     metricRollup: await (async () => {
