@@ -93,7 +93,7 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
         { name: "kafka", check: async () => void (await kafkaAdmin.describeCluster()) },
         { name: "redis", check: async () => void (await redis.ping()) },
       ];
-      const api = await buildApi({ deps: { store, logger, alerting: { rulesDir: config.alerting.rulesDir } }, tracer: telemetry.tracer, registry, health });
+      const api = await buildApi({ deps: { store, logger, latencyBudgets: config.correlator.latencyBudgets, alerting: { rulesDir: config.alerting.rulesDir } }, tracer: telemetry.tracer, registry, health });
       const address = await api.listen({ host: config.api.host, port: config.api.port });
       cleanups.push(() => api.close());
       proc.api = api;
