@@ -127,9 +127,9 @@ export async function computeEdges(store: Store, from: number, to: number): Prom
             count(), countIf(c.StatusCode = 'Error'), sum(c.Duration), quantile(0.95)(c.Duration)
      FROM (SELECT Tenant, TraceId, ParentSpanId, ServiceName, Timestamp, Duration, StatusCode FROM {{db}}.otel_traces
            WHERE Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND ParentSpanId != '') AS c
-     INNER JOIN (SELECT TraceId, SpanId, ServiceName FROM {{db}}.otel_traces
+     INNER JOIN (SELECT Tenant, TraceId, SpanId, ServiceName FROM {{db}}.otel_traces
            WHERE Timestamp >= toDateTime64({from:UInt32} - 60, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS p
-       ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
+       ON c.Tenant = p.Tenant AND c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
      WHERE p.ServiceName != c.ServiceName
      GROUP BY c.Tenant, Bucket, Caller, Callee
      UNION ALL
@@ -143,13 +143,14 @@ export async function computeEdges(store: Store, from: number, to: number): Prom
   );
 }
 
-export async function readEdges(store: Store, from: number, to: number, tenant?: string): Promise<(Edge & { tenant: string; durationSumMs: number; p95Ms: number })[]> {
+/** Edges of one tenant, or of all with '*' (the API's operator value). */
+export async function readEdges(store: Store, from: number, to: number, tenant: string): Promise<(Edge & { tenant: string; durationSumMs: number; p95Ms: number })[]> {
   const rows = await store.query<{ Tenant: string; Caller: string; Callee: string; CalleeType: NodeType; Calls: string; Errors: string; DurationSum: string; P95: number }>(
     `SELECT Tenant, Caller, Callee, any(CalleeType) AS CalleeType, sum(Calls) AS Calls, sum(Errors) AS Errors, sum(DurationSum) AS DurationSum, max(DurationP95) AS P95
      FROM {{db}}.braid_service_edges FINAL
-     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({tenant:String} = '' OR Tenant = {tenant:String})
+     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({tenant:String} = '*' OR Tenant = {tenant:String})
      GROUP BY Tenant, Caller, Callee ORDER BY Caller, Callee`,
-    { from, to, tenant: tenant ?? "" },
+    { from, to, tenant },
   );
   return rows.map((row) => ({
     tenant: row.Tenant, caller: row.Caller, callee: row.Callee, calleeType: row.CalleeType,
