@@ -39,6 +39,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** Every route with the access it requires (the tenancy test matrix iterates over it). */
     routeAccess: RouteAccess[];
+    /** Writes the audit records not yet written (they are written every second anyway). */
+    flushAudit(): Promise<void>;
   }
   interface FastifyRequest {
     authFailure?: Extract<Authentication, { ok: false }>;
@@ -145,8 +147,13 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Pro
       pending = batch.concat(pending);
     }
   };
-  const timer = setInterval(() => void (flushing ??= flush().finally(() => (flushing = undefined))), auditFlushMs);
+  const flushOnce = () => (flushing ??= flush().finally(() => (flushing = undefined)));
+  const timer = setInterval(() => void flushOnce(), auditFlushMs);
   timer.unref();
+  app.decorate("flushAudit", async () => {
+    await flushOnce();
+    await flushOnce();
+  });
 
   app.addHook("onResponse", async (request, reply) => {
     const route = request.routeOptions.url;

@@ -183,6 +183,7 @@ describe("audit log", () => {
     const reader = await createKey({ name: "audited reader", tenant: "acme", scopes: ["read"] });
     await call({ method: "POST", url: "/api/v1/keys", key: reader.Key, payload: { name: "sneaky", scopes: ["admin"] }, headers: { "user-agent": "braid-test/1" } });
     await call({ method: "GET", url: "/api/v1/incidents", key: reader.Key });
+    await app.flushAudit();
     const events = await eventually(
       async () => (await call({ method: "GET", url: "/api/v1/audit?limit=500", key: bootstrapKey })).body.Events as any[],
       (list) => list.some((e) => e.KeyId === reader.KeyId) && list.some((e) => e.Action === "keys.create" && e.Detail.keyId === reader.KeyId),

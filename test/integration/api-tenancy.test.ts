@@ -152,6 +152,7 @@ beforeAll(async () => {
     fixture[tenant].traceId = lonely(tenant);
   }
   sharedTraceId = seeded.acmeRows[0]!.TraceId;
+  await app.flushAudit();
 });
 
 afterAll(async () => {
