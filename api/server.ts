@@ -11,16 +11,20 @@ import type { Registry } from "prom-client";
 import { ApiSettings } from "../schemas/config.js";
 import { KeyRing } from "./auth/key-ring.js";
 import { auth } from "./auth/plugin.js";
+import { boundedStore, QueryTimeoutError } from "./bounded-store.js";
 import type { Caller } from "./caller.js";
 import type { ApiDeps } from "./deps.js";
 import { auditRoutes } from "./routes/audit.js";
 import { keyRoutes } from "./routes/keys.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { healthRoutes, type HealthCheck } from "./routes/health.js";
 import { errorsRoutes } from "./routes/errors.js";
 import { glossaryRoutes } from "./routes/glossary.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { logRoutes } from "./routes/logs.js";
+import { ruleRoutes } from "./routes/rules.js";
 import { serviceRoutes } from "./routes/services.js";
+import { silenceRoutes } from "./routes/silences.js";
 import { traceRoutes } from "./routes/traces.js";
 
 export interface ApiOptions {
@@ -49,6 +53,8 @@ declare module "fastify" {
 
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const settings = options.settings ?? ApiSettings.parse({ auth: { mode: "off" } });
+  // Routes query through a store whose SELECTs stop after the request timeout.
+  const deps: ApiDeps = { ...options.deps, store: boundedStore(options.deps.store, settings.requestTimeoutSeconds) };
   const app = Fastify({
     loggerInstance: options.deps.logger.child({ role: "api" }) as FastifyBaseLogger,
     bodyLimit: settings.bodyLimitBytes,
@@ -110,6 +116,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
       });
       return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: problems.join("; ") });
     }
+    if (error instanceof QueryTimeoutError) {
+      request.log.warn({ url: request.url }, "query stopped at the time limit");
+      return reply.code(503).header("retry-after", "30").send({ statusCode: 503, error: "Service Unavailable", message: error.message });
+    }
     const statusCode = error.statusCode && error.statusCode < 600 ? error.statusCode : 500;
     if (statusCode >= 500) {
       request.log.error({ err: error, url: request.url }, "request failed");
@@ -125,7 +135,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: "Braid API", version: "1" },
-      tags: [{ name: "incidents" }, { name: "traces" }, { name: "services" }, { name: "logs" }, { name: "errors" }, { name: "keys" }, { name: "operations" }],
+      tags: [{ name: "incidents" }, { name: "traces" }, { name: "services" }, { name: "logs" }, { name: "errors" }, { name: "alerts" }, { name: "keys" }, { name: "operations" }],
       components: {
         securitySchemes: {
           bearerAuth: { type: "http", scheme: "bearer", description: "An API key: `Authorization: Bearer braid_…`" },
@@ -139,10 +149,10 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get("/api/docs/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(async (scope) => healthRoutes(scope, { checks: options.health, registry: options.registry }));
-  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes, errorsRoutes, glossaryRoutes, auditRoutes]) {
-    await app.register(async (scope) => routes(scope, options.deps));
+  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes, errorsRoutes, glossaryRoutes, alertRoutes, ruleRoutes, silenceRoutes, auditRoutes]) {
+    await app.register(async (scope) => routes(scope, deps));
   }
-  await app.register(async (scope) => keyRoutes(scope, { ...options.deps, keyRing }));
-  for (const routes of options.extraRoutes ?? []) await app.register(async (scope) => routes(scope, options.deps));
+  await app.register(async (scope) => keyRoutes(scope, { ...deps, keyRing }));
+  for (const routes of options.extraRoutes ?? []) await app.register(async (scope) => routes(scope, deps));
   return app;
 }

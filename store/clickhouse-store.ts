@@ -2,6 +2,7 @@
 // clusters). Same SQL and the same parameter binding as the embedded chDB driver.
 import { readFileSync } from "node:fs";
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { encodeRowsForInsert } from "./row-encoding.js";
 import { StoreError, assertIdentifier, withDatabase, type InsertOptions, type QueryParams, type Store } from "./store.js";
 
 export interface ClickHouseStoreOptions {
@@ -51,7 +52,7 @@ export class ClickHouseStore implements Store {
     try {
       await this.client.insert({
         table: `${this.database}.${assertIdentifier(table, "table")}`,
-        values: rows as object[],
+        values: encodeRowsForInsert(table, rows) as object[],
         format: "JSONEachRow",
         clickhouse_settings: options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {},
       });

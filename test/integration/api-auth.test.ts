@@ -244,6 +244,26 @@ describe("hardening", () => {
     }
   });
 
+  it("stops a query at the request time limit and answers 503 with advice, not the store's error", async () => {
+    const slow = await buildApi({
+      deps: { store, logger: createLogger("silent") },
+      tracer: trace.getTracer("test"),
+      registry: createMetricsRegistry(),
+      health: [],
+      settings: ApiSettings.parse({ requestTimeoutSeconds: 1, auth: { bootstrapKey } }),
+      // A route added by another feature queries through the same bounded store.
+      extraRoutes: [async (scope, deps) => void scope.get("/api/v1/test-slow", async () => deps.store.query("SELECT count() AS n FROM numbers(100000000000) WHERE sipHash64(number) = 0"))],
+    });
+    try {
+      const response = await call({ method: "GET", url: "/api/v1/test-slow", key: bootstrapKey }, slow);
+      expect(response.status).toBe(503);
+      expect(response.body.message).toBe("the query took longer than 1 s and was stopped: narrow the time range or add filters");
+      expect(JSON.stringify(response.body)).not.toMatch(/DB::Exception|TIMEOUT_EXCEEDED/);
+    } finally {
+      await slow.close();
+    }
+  });
+
   it("refuses bodies over the limit with 413", async () => {
     const response = await call({ method: "POST", url: "/api/v1/keys", key: bootstrapKey, payload: { name: "x".repeat(2 * 1024 * 1024), scopes: ["read"], tenant: "acme" } });
     expect(response.status).toBe(413);

@@ -123,7 +123,7 @@ describe("on-call API", () => {
     const { body } = await get("/api/docs/openapi.json");
     // Routes added by other features appear too; the tenancy matrix checks that every route is classified.
     expect(Object.keys(body.paths)).toEqual(
-      expect.arrayContaining(["/api/v1/errors", "/api/v1/glossary", "/api/v1/incidents", "/api/v1/incidents/{incidentId}", "/api/v1/logs", "/api/v1/service-map", "/api/v1/services", "/api/v1/traces/{traceId}", "/api/v1/keys", "/healthz"]),
+      expect.arrayContaining(["/api/v1/errors", "/api/v1/glossary", "/api/v1/incidents", "/api/v1/incidents/{incidentId}", "/api/v1/logs", "/api/v1/service-map", "/api/v1/services", "/api/v1/traces/{traceId}", "/api/v1/keys", "/api/v1/alerts", "/api/v1/rules", "/api/v1/silences", "/healthz"]),
     );
   });
 });

@@ -2,6 +2,8 @@
 // tenant's objects gets 404 exactly as for an absent object, and lists, counts and aggregates
 // never contain the other tenant's data. It iterates over the routes the API actually registers
 // (app.routeAccess), so a route added later fails here until it is classified below.
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { trace } from "@opentelemetry/api";
 import type { FastifyInstance } from "fastify";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -11,19 +13,20 @@ import { createMetricsRegistry } from "../../runtime/metrics.js";
 import { ApiSettings } from "../../schemas/config.js";
 import { ChdbStore, migrate, type Store } from "../../store/index.js";
 import { tempDir } from "../support/env.js";
-import { ownNames, seedTwoTenants, wholeRange, type TwoTenants } from "../support/tenants.js";
+import { everyTenantRules, ownNames, seedTwoTenants, wholeRange, type TwoTenants } from "../support/tenants.js";
 
 type Tenant = "acme" | "globex";
 const tenants: Tenant[] = ["acme", "globex"];
 const otherOf = (tenant: Tenant): Tenant => (tenant === "acme" ? "globex" : "acme");
 
 const storage = tempDir("api-tenancy");
+const rulesDir = path.join(storage.dir, "rules");
 const bootstrapKey = "bootstrap-key-for-the-tenancy-matrix-0123456789";
 let store: Store;
 let app: FastifyInstance;
 let seeded: TwoTenants;
 /** Per tenant: keys, and ids of objects only that tenant has. */
-const fixture = {} as Record<Tenant, { readKey: string; adminKey: string; keyId: string; incidentId: string; traceId: string }>;
+const fixture = {} as Record<Tenant, { readKey: string; writeKey: string; adminKey: string; keyId: string; incidentId: string; traceId: string; fingerprint: string; rule: string; silenceId: string }>;
 /** A trace id both tenants use (the shop's ids are deterministic). */
 let sharedTraceId = "";
 
@@ -46,8 +49,21 @@ type Check =
   | { kind: "no tenant data"; url: string }
   | { kind: "self"; url: string }
   | { kind: "list"; url: string; own: (body: any, tenant: Tenant) => void }
-  | { kind: "object"; url: (tenant: Tenant) => string; absent: string; id: (tenant: Tenant) => string }
+  | { kind: "object"; url: (tenant: Tenant) => string; absent: string; id: (tenant: Tenant) => string; payload?: unknown; after?: (owner: Tenant) => Promise<void> }
   | { kind: "create"; check: (asker: Tenant) => Promise<void> };
+
+/** The other tenant still has its rule, unchanged, after a call that must not have touched it. */
+const ruleIntact = async (owner: Tenant) => {
+  const rule = await call("GET", `/api/v1/rules/${fixture[owner].rule}`, fixture[owner].readKey);
+  expect(rule.status).toBe(200);
+  expect(rule.body).toMatchObject({ Tenant: owner, Origin: "api" });
+  expect(rule.body.Definition.threshold).toBe(0.5);
+};
+const silenceIntact = async (owner: Tenant) => {
+  const silence = await call("GET", `/api/v1/silences/${fixture[owner].silenceId}`, fixture[owner].readKey);
+  expect(silence.body.status.state).toBe("active");
+};
+const ownRule = (tenant: Tenant) => ({ kind: "error_rate", target: { service: "checkout" }, threshold: 0.5, window: "1m", labels: { team: tenant } });
 
 const matrix: Record<string, Check> = {
   "GET /healthz": { kind: "public" },
@@ -111,6 +127,90 @@ const matrix: Record<string, Check> = {
       expect(own.body.Tenant).toBe(asker);
     },
   },
+  "GET /api/v1/alerts": {
+    kind: "list",
+    url: "/api/v1/alerts?limit=500",
+    own: (body, tenant) => {
+      expect(body.Alerts.length).toBeGreaterThan(0);
+      expect(body.Alerts.every((a: { Tenant: string; Labels: Record<string, string> }) => a.Tenant === tenant && a.Labels.tenant === tenant)).toBe(true);
+      expect(body.Total).toBe(body.Alerts.length);
+    },
+  },
+  "GET /api/v1/alerts/:fingerprint": { kind: "object", url: (t) => `/api/v1/alerts/${fixture[t].fingerprint}`, absent: `/api/v1/alerts/${"0".repeat(16)}`, id: (t) => fixture[t].fingerprint },
+  "GET /api/v1/slos": {
+    kind: "list",
+    url: "/api/v1/slos",
+    own: (body, tenant) => {
+      expect(body.Slos.length).toBeGreaterThan(0);
+      expect(body.Slos.every((slo: { Tenant: string }) => slo.Tenant === tenant)).toBe(true);
+    },
+  },
+  "GET /api/v1/alerts/notifications": {
+    kind: "list",
+    url: "/api/v1/alerts/notifications?limit=500",
+    own: (body, tenant) => expect(body.Notifications.every((n: { Tenant: string }) => n.Tenant === tenant)).toBe(true),
+  },
+  "GET /api/v1/rules": {
+    kind: "list",
+    url: "/api/v1/rules",
+    own: (body, tenant) => {
+      const names = body.Rules.map((r: { Name: string }) => r.Name);
+      expect(names).toContain(fixture[tenant].rule);
+      expect(names).not.toContain(fixture[otherOf(tenant)].rule);
+      expect(body.Rules.every((r: { Tenant: string | null }) => r.Tenant === null || r.Tenant === tenant)).toBe(true);
+    },
+  },
+  "GET /api/v1/rules/:name": { kind: "object", url: (t) => `/api/v1/rules/${fixture[t].rule}`, absent: "/api/v1/rules/no-such-rule", id: (t) => fixture[t].rule },
+  "DELETE /api/v1/rules/:name": { kind: "object", url: (t) => `/api/v1/rules/${fixture[t].rule}`, absent: "/api/v1/rules/no-such-rule", id: (t) => fixture[t].rule, after: ruleIntact },
+  "PUT /api/v1/rules/:name": {
+    kind: "create",
+    check: async (asker) => {
+      // Writing under the other tenant's rule name makes a rule of one's own; theirs is untouched.
+      const other = otherOf(asker);
+      const put = await call("PUT", `/api/v1/rules/${fixture[other].rule}`, fixture[asker].writeKey, { ...ownRule(asker), threshold: 0.9 });
+      expect(put.status).toBe(200);
+      expect(put.body.Tenant).toBe(asker);
+      await ruleIntact(other);
+      expect((await call("DELETE", `/api/v1/rules/${fixture[other].rule}`, fixture[asker].writeKey)).status).toBe(204);
+      await ruleIntact(other);
+      // A rule that evaluates for every tenant is the operator's to replace.
+      const shared = await call("PUT", "/api/v1/rules/checkout-errors-api", fixture[asker].writeKey, { ...ownRule(asker), tenant: "*" });
+      expect(shared.status).toBe(400);
+      expect((await call("PUT", "/api/v1/rules/every-tenant", fixture[asker].writeKey, ownRule(asker))).status).toBe(409);
+      expect((await call("GET", "/api/v1/rules/every-tenant", fixture[asker].readKey)).body.Tenant).toBeNull();
+    },
+  },
+  "POST /api/v1/rules": {
+    kind: "create",
+    check: async (asker) => {
+      const denied = await call("POST", "/api/v1/rules", fixture[asker].writeKey, { ...ownRule(asker), name: `cross-${asker}`, tenant: otherOf(asker) });
+      expect(denied.status).toBe(400);
+      expect((await call("GET", `/api/v1/rules/cross-${asker}`, fixture[otherOf(asker)].readKey)).status).toBe(404);
+    },
+  },
+  "GET /api/v1/silences": {
+    kind: "list",
+    url: "/api/v1/silences",
+    own: (body, tenant) => {
+      expect(body.Silences.length).toBeGreaterThan(0);
+      expect(body.Silences.every((x: { tenant: string }) => x.tenant === tenant)).toBe(true);
+    },
+  },
+  "GET /api/v1/silences/:id": { kind: "object", url: (t) => `/api/v1/silences/${fixture[t].silenceId}`, absent: "/api/v1/silences/00000000-0000-4000-8000-000000000000", id: (t) => fixture[t].silenceId },
+  "DELETE /api/v1/silences/:id": {
+    kind: "object",
+    url: (t) => `/api/v1/silences/${fixture[t].silenceId}`,
+    absent: "/api/v1/silences/00000000-0000-4000-8000-000000000000",
+    id: (t) => fixture[t].silenceId,
+    after: silenceIntact,
+  },
+  "POST /api/v1/silences": {
+    kind: "create",
+    check: async (asker) => {
+      const denied = await call("POST", "/api/v1/silences", fixture[asker].writeKey, { matchers: [{ name: "alertname", value: "checkout-errors", isRegex: false }], startsAt: new Date().toISOString(), endsAt: new Date(Date.now() + 3600_000).toISOString(), tenant: otherOf(asker), comment: "cross" });
+      expect(denied.status).toBe(400);
+    },
+  },
   "GET /api/v1/audit": {
     kind: "list",
     url: `/api/v1/audit?limit=500`,
@@ -124,11 +224,13 @@ const matrix: Record<string, Check> = {
 const routeName = (route: RouteAccess) => `${route.method} ${route.url}`;
 
 beforeAll(async () => {
-  store = new ChdbStore(storage.dir, "api_tenancy");
+  store = new ChdbStore(path.join(storage.dir, "chdb"), "api_tenancy");
   await migrate(store);
-  seeded = await seedTwoTenants(store);
+  mkdirSync(rulesDir);
+  writeFileSync(path.join(rulesDir, "every-tenant.yaml"), everyTenantRules);
+  seeded = await seedTwoTenants(store, { rulesDir });
   app = await buildApi({
-    deps: { store, logger: createLogger("silent") },
+    deps: { store, logger: createLogger("silent"), alerting: { rulesDir } },
     tracer: trace.getTracer("test"),
     registry: createMetricsRegistry(),
     health: [],
@@ -137,10 +239,22 @@ beforeAll(async () => {
   for (const tenant of tenants) {
     const create = async (scopes: string[]) => (await call("POST", "/api/v1/keys", bootstrapKey, { name: `${tenant} ${scopes[0]}`, tenant, scopes })).body;
     const reader = await create(["read"]);
+    const writer = await create(["write"]);
     const admin = await create(["admin"]);
     const spare = await create(["read"]);
     const incident = seeded.versions.find((v) => v.tenant === tenant)!;
-    fixture[tenant] = { readKey: reader.Key, adminKey: admin.Key, keyId: spare.KeyId, incidentId: incident.incidentId, traceId: "" };
+    const [alert] = (await call("GET", "/api/v1/alerts?limit=1", reader.Key)).body.Alerts;
+    const rule = `${tenant}-only-rule`;
+    const created = await call("POST", "/api/v1/rules", writer.Key, { ...ownRule(tenant), name: rule });
+    expect(created.status, JSON.stringify(created.body)).toBe(201);
+    const silence = await call("POST", "/api/v1/silences", writer.Key, {
+      matchers: [{ name: "alertname", value: "checkout-errors", isRegex: false }],
+      startsAt: new Date().toISOString(),
+      endsAt: new Date(Date.now() + 3600_000).toISOString(),
+      comment: `${tenant}: maintenance`,
+    });
+    expect(silence.status, JSON.stringify(silence.body)).toBe(201);
+    fixture[tenant] = { readKey: reader.Key, writeKey: writer.Key, adminKey: admin.Key, keyId: spare.KeyId, incidentId: incident.incidentId, traceId: "", fingerprint: alert.Fingerprint, rule, silenceId: silence.body.id };
   }
   // Trace ids of the two tenants coincide (same generator): give each tenant one trace of its own.
   const lonely = (tenant: Tenant) => `${tenant === "acme" ? "a" : "b"}${"1".repeat(31)}`;
@@ -152,6 +266,8 @@ beforeAll(async () => {
     fixture[tenant].traceId = lonely(tenant);
   }
   sharedTraceId = seeded.acmeRows[0]!.TraceId;
+  // An API rule of the operator's that evaluates for every tenant.
+  expect((await call("POST", "/api/v1/rules", bootstrapKey, { ...ownRule("acme"), name: "every-tenant", labels: {} })).status).toBe(201);
   await app.flushAudit();
 });
 
@@ -187,7 +303,7 @@ describe("tenancy matrix", () => {
         const name = routeName(route);
         const check = matrix[name];
         if (!check) continue;
-        const key = route.scope === "read" ? fixture[asker].readKey : fixture[asker].adminKey;
+        const key = { read: fixture[asker].readKey, write: fixture[asker].writeKey, admin: fixture[asker].adminKey }[route.scope];
         switch (check.kind) {
           case "public":
             break;
@@ -196,7 +312,7 @@ describe("tenancy matrix", () => {
             break;
           case "no tenant data": {
             const mine = await call(route.method, check.url, key);
-            const theirs = await call(route.method, check.url, route.scope === "read" ? fixture[other].readKey : fixture[other].adminKey);
+            const theirs = await call(route.method, check.url, fixture[other].readKey);
             expect(mine.status, name).toBe(200);
             expect(mine.body, name).toEqual(theirs.body);
             break;
@@ -212,14 +328,15 @@ describe("tenancy matrix", () => {
             break;
           }
           case "object": {
-            const foreign = await call(route.method, check.url(other), key);
-            const absent = await call(route.method, check.absent, key);
+            const foreign = await call(route.method, check.url(other), key, check.payload);
+            const absent = await call(route.method, check.absent, key, check.payload);
             expect(foreign.status, `${name}: ${other}'s object`).toBe(404);
             expect(absent.status, `${name}: an absent object`).toBe(404);
             // The same answer as for an absent object, id aside: nothing tells that it exists.
             const idOf = (url: string) => url.split("/").at(-1)!;
             expect(JSON.stringify(foreign.body).replace(check.id(other), "ID"), name).toBe(JSON.stringify(absent.body).replace(idOf(check.absent), "ID"));
             expect(Object.keys(foreign.body).sort(), name).toEqual(Object.keys(absent.body).sort());
+            await check.after?.(other);
             break;
           }
           case "create":

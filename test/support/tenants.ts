@@ -3,7 +3,9 @@
 // differently (so a leak of one tenant's names into the other's answers is visible) and redis
 // failing. Both use the SAME trace and span ids (shopTraffic is deterministic): producers choose
 // ids, so nothing may join rows of two tenants on ids alone.
+import { RuleCatalogLoader, runAlertTick } from "../../correlator/alerting/index.js";
 import { runCorrelation, runDetection, type Incident } from "../../correlator/index.js";
+import { AlertingSettings } from "../../schemas/alerting.js";
 import { CorrelatorSettings } from "../../schemas/config.js";
 import type { LogRow, TraceRow } from "../../schemas/rows.js";
 import type { Store } from "../../store/index.js";
@@ -47,8 +49,26 @@ export interface TwoTenants {
   versions: Incident[];
 }
 
-/** Fills `store` (migrated) with both tenants' spans and logs, then runs the correlator over the fault. */
-export async function seedTwoTenants(store: Store): Promise<TwoTenants> {
+/** Alert rules evaluated for every tenant, on a service both tenants run (one alert per tenant). */
+export const everyTenantRules = `rules:
+  - name: checkout-errors
+    kind: error_rate
+    target: { service: checkout }
+    threshold: 0.05
+    window: 30s
+  - name: checkout-availability
+    kind: slo
+    target: { service: checkout }
+    objective: 99.5
+    period: 1h
+    burn_rates: [{ severity: page, long: 1m, short: 20s, factor: 2 }]
+`;
+
+/**
+ * Fills `store` (migrated) with both tenants' spans and logs, then runs the correlator over the
+ * fault, and the alert rules of `rulesDir` when given.
+ */
+export async function seedTwoTenants(store: Store, options: { rulesDir?: string } = {}): Promise<TwoTenants> {
   const acmeRows = shopTraffic({ startSecond: start, seconds: 900, requestsPerSecond: 3, tenant: "acme", fault: { node: "postgres", kind: "error", errorCode: "UNAVAILABLE.CONNECTION_REFUSED", fromSecond: 600, toSecond: 780 } });
   const globexRows = shopTraffic({ startSecond: start, seconds: 900, requestsPerSecond: 3, tenant: "globex", fault: { node: "redis", kind: "error", errorCode: "UNAVAILABLE.CONNECTION_RESET", fromSecond: 600, toSecond: 780 } }).map(rename);
   const rows = [...acmeRows, ...globexRows];
@@ -63,9 +83,12 @@ export async function seedTwoTenants(store: Store): Promise<TwoTenants> {
   ]);
   const settings = CorrelatorSettings.parse({});
   const versions: Incident[] = [];
+  const alerting = AlertingSettings.parse({ ingestLagSeconds: 0 });
+  const catalog = options.rulesDir ? new RuleCatalogLoader(store, options.rulesDir) : undefined;
   for (let now = faultStart - 30; now < faultStart + 120; now += settings.tickSeconds) {
     await runDetection(store, settings, now * 1000);
     versions.push(...(await runCorrelation(store, settings, now * 1000)).incidents);
+    if (catalog) await runAlertTick(store, alerting, (await catalog.load()).rules, now);
   }
   return { acmeRows, globexRows, versions };
 }
