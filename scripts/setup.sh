@@ -4,6 +4,8 @@
 #
 #   scripts/setup.sh            # all of it
 #   BRAID_SKIP_EXAMPLES=1 ...   # everything but the Go/Rust emitter builds
+#   BRAID_SKIP_COLLECTOR=1 ...  # everything but the OpenTelemetry Collector build (the interop
+#                               # test and bench:ingest's Collector peer need it; npm test builds it)
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -37,5 +39,10 @@ bash scripts/services.sh install
 
 if [ "${BRAID_SKIP_EXAMPLES:-0}" != "1" ] && [ -x scripts/build-examples.sh ]; then
   bash scripts/build-examples.sh
+fi
+# The real OpenTelemetry Collector and telemetrygen (deploy/otelcol/), for the interop test and the
+# ingest benchmark; cached by the hash of the manifest.
+if [ "${BRAID_SKIP_COLLECTOR:-0}" != "1" ]; then
+  bash scripts/build-collector.sh
 fi
 log "setup complete"

@@ -43,7 +43,7 @@ export async function getIncident(store: Store, tenant: string, incidentId: stri
   if (rows.length === 0) return undefined;
   const incident = toIncident(rows[0]!);
   const events = await store.query<IncidentEventRow>(
-    `SELECT At, Kind, Message, Detail FROM {{db}}.braid_incident_events FINAL WHERE Tenant = {tenant:String} AND IncidentId = {id:String} ORDER BY At, indexOf(['opened', 'anomaly_added', 'root_cause_changed', 'resolved'], Kind), EventId`,
+    `SELECT At, Kind, Message, Detail FROM {{db}}.braid_incident_events FINAL WHERE Tenant = {tenant:String} AND IncidentId = {id:String} ORDER BY At, indexOf(['change', 'opened', 'anomaly_added', 'root_cause_changed', 'cause_added', 'resolved'], Kind), EventId`,
     { tenant: incident.tenant, id: incidentId },
   );
   return { incident, events, anomalies: await readAnomaliesById(store, incident.anomalyIds) };

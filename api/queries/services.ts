@@ -1,5 +1,5 @@
 // RED summaries and the service map, from the correlator's braid_red_10s view and edge table.
-import { readEdges } from "../../correlator/index.js";
+import { peerAliases, readEdges, resolvePeer, type EdgeRow } from "../../correlator/index.js";
 import type { Store } from "../../store/index.js";
 import { tenantCondition } from "../caller.js";
 
@@ -41,4 +41,15 @@ export async function nodeSummaries(store: Store, tenant: string, fromSeconds: n
 
 export async function serviceMapEdges(store: Store, tenant: string, fromSeconds: number, toSeconds: number) {
   return readEdges(store, fromSeconds, toSeconds, tenant);
+}
+
+/**
+ * The map's nodes: every service, and every callee seen only from its callers' call spans (a
+ * database, a queue, a peer that never answers with spans). A callee that is a service, under its
+ * own name or an address callers use for it, is shown once, by its own spans.
+ */
+export function mapNodes(nodes: readonly NodeSummary[], edges: readonly EdgeRow[]): NodeSummary[] {
+  const services = new Set(nodes.filter((n) => n.NodeType === "service").map((n) => n.Node));
+  const resolution = { services, aliases: peerAliases(edges) };
+  return nodes.filter((n) => n.NodeType === "service" || !services.has(resolvePeer(n.Node, resolution)));
 }

@@ -12,11 +12,17 @@ import { Alert, apiAlert } from "./alerts.js";
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
 const RootCause = z.object({
-  Node: z.string().describe("A service, or a database seen from its callers' client spans"),
-  NodeType: z.enum(["service", "database"]),
+  Node: z.string().describe("A service, or a callee seen from its callers' client spans (a database, a queue, a peer that never answers with spans)"),
+  NodeType: z.enum(["service", "database", "queue", "peer"]),
   Score: z.number(),
   Reason: z.string(),
   ErrorCode: z.string().describe("Glossary code of the errors that start at this node"),
+  Boundary: z
+    .enum(["own", "caller", "peer", "unanswered", "answered_transport", "answered_slow", "caller_deadline"])
+    .nullable()
+    .describe("How its errors were attributed: own spans; the caller's own doing on a call; a callee without spans; a call that never reached it; its spans succeeded but the call failed on the way; timed out while it was slow; the caller's own deadline"),
+  Callers: z.array(z.string()).describe("For errors at a boundary: the callers whose calls to it fail (the edges to look at)"),
+  Cause: z.number().nullable().describe("Which independent cause it explains (1-based), when the incident has several"),
   Evidence: z.object({
     OriginErrors: z.number(),
     OriginShare: z.number(),
@@ -57,9 +63,20 @@ const Anomaly = z.object({
   ErrorCodes: z.record(z.string(), z.number()),
 });
 
+const Cause = z.object({
+  Node: z.string(),
+  NodeType: z.enum(["service", "database", "queue", "peer"]),
+  ErrorCode: z.string(),
+  ErrorTraces: z.number().describe("Error traces this cause explains"),
+  Share: z.number().describe("Its share of the incident's error traces"),
+  RootCauses: z.array(RootCause).describe("Candidates ranked on this cause's own evidence"),
+  ExemplarTraceIds: z.array(z.string()),
+});
+
 const IncidentDetail = IncidentSummary.extend({
   Operations: z.array(z.string()),
   RootCauses: z.array(RootCause),
+  Causes: z.array(Cause).describe("Independent causes (disjoint error traces, or far apart with different codes), largest first; one for a single fault"),
   Timeline: z.array(z.object({ At: z.string(), Kind: z.string(), Message: z.string(), Detail: z.record(z.string(), z.unknown()) })),
   Anomalies: z.array(Anomaly),
   ExemplarTraceIds: z.array(z.string()),
@@ -75,6 +92,9 @@ function apiRootCause(candidate: Incident["rootCauses"][number]): z.infer<typeof
     Score: candidate.score,
     Reason: candidate.reason,
     ErrorCode: candidate.errorCode,
+    Boundary: candidate.boundary ?? null,
+    Callers: candidate.callers ?? [],
+    Cause: candidate.cause ?? null,
     Evidence: {
       OriginErrors: e.originErrors,
       OriginShare: e.originShare,
@@ -157,6 +177,10 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         ...apiIncidentSummary(incident),
         Operations: incident.operations,
         RootCauses: incident.rootCauses.map(apiRootCause),
+        Causes: (incident.causes ?? []).map((cause) => ({
+          Node: cause.node, NodeType: cause.nodeType, ErrorCode: cause.errorCode, ErrorTraces: cause.errorTraces, Share: cause.share,
+          RootCauses: cause.rootCauses.map(apiRootCause), ExemplarTraceIds: cause.exemplarTraceIds,
+        })),
         Timeline: events.map((event: IncidentEventRow) => ({ At: event.At, Kind: event.Kind, Message: event.Message, Detail: JSON.parse(event.Detail || "{}") as Record<string, unknown> })),
         Anomalies: anomalies.map(apiAnomaly),
         ExemplarTraceIds: incident.exemplarTraceIds,

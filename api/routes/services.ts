@@ -3,7 +3,7 @@ import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.js";
 import { checkRange, resolveRange, seconds, timeRangeFields } from "../params.js";
-import { nodeSummaries, serviceMapEdges, type NodeSummary } from "../queries/services.js";
+import { mapNodes, nodeSummaries, serviceMapEdges, type NodeSummary } from "../queries/services.js";
 import { ErrorBody } from "../schemas.js";
 
 const Red = {
@@ -17,7 +17,7 @@ const Red = {
 };
 
 const ServiceSummary = z.object({ ServiceName: z.string(), SourceLanguage: z.string(), Operations: z.array(z.string()), ...Red });
-const MapNode = z.object({ Node: z.string(), NodeType: z.enum(["service", "database"]), SourceLanguage: z.string(), ...Red });
+const MapNode = z.object({ Node: z.string(), NodeType: z.enum(["service", "database", "queue", "peer"]), SourceLanguage: z.string(), ...Red });
 const MapEdge = z.object({ Caller: z.string(), Callee: z.string(), CalleeType: z.string(), Calls: z.number(), Errors: z.number(), ErrorRate: z.number(), RequestsPerSecond: z.number(), P95Ms: z.number() });
 
 const RangeQuery = checkRange(z.object({ ...timeRangeFields }));
@@ -76,7 +76,7 @@ export async function serviceRoutes(app: FastifyInstance, deps: ApiDeps): Promis
       return {
         From: new Date(fromMs).toISOString(),
         To: new Date(toMs).toISOString(),
-        Nodes: nodes.map((node) => ({ Node: node.Node, NodeType: node.NodeType as "service" | "database", SourceLanguage: node.SourceLanguage, ...red(node, rangeSeconds) })),
+        Nodes: mapNodes(nodes, edges).map((node) => ({ Node: node.Node, NodeType: node.NodeType as z.infer<typeof MapNode>["NodeType"], SourceLanguage: node.SourceLanguage, ...red(node, rangeSeconds) })),
         Edges: edges.map((edge) => ({
           Caller: edge.caller,
           Callee: edge.callee,

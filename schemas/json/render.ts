@@ -1,6 +1,7 @@
 // JSON Schema documents generated from Braid's zod schemas (z.toJSONSchema), rendered here and
 // written by scripts/export-schemas.ts next to this file.
 import { z } from "zod";
+import { AlertRuleFile, NotificationConfig } from "../alerting.js";
 import { Glossary } from "../glossary/schema.js";
 import { rowSchemasByTable } from "../rows.js";
 
@@ -24,6 +25,10 @@ export function jsonSchemaFiles(): JsonSchemaFile[] {
   }
   files.push(
     render("glossary.schema.json", "Braid error glossary", "The shared error glossary file (schemas/glossary/glossary.yaml, generated/glossary.json, GET /api/v1/glossary).", Glossary, "input"),
+  );
+  files.push(
+    render("alert-rules.schema.json", "Braid alert rule file", "A file of the alert rules directory (alerting.rulesDir), also the body of POST /api/v1/rules (one rule).", AlertRuleFile, "input"),
+    render("alert-notifications.schema.json", "Braid notification configuration", "Routes and receivers (alerting.notificationsFile), in Alertmanager's shape.", NotificationConfig, "input"),
   );
   return files;
 }
