@@ -23,9 +23,11 @@ import { glossaryRoutes } from "./routes/glossary.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { logRoutes } from "./routes/logs.js";
 import { ruleRoutes } from "./routes/rules.js";
-import { serviceRoutes } from "./routes/services.js";
+import { serviceDetailRoutes, serviceRoutes } from "./routes/services.js";
 import { silenceRoutes } from "./routes/silences.js";
 import { traceRoutes } from "./routes/traces.js";
+import { anomalyRoutes } from "./routes/anomalies.js";
+import { webRoutes } from "./routes/web.js";
 
 export interface ApiOptions {
   deps: ApiDeps;
@@ -149,10 +151,12 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get("/api/docs/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(async (scope) => healthRoutes(scope, { checks: options.health, registry: options.registry }));
-  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes, errorsRoutes, glossaryRoutes, alertRoutes, ruleRoutes, silenceRoutes, auditRoutes]) {
+  for (const routes of [traceRoutes, incidentRoutes, anomalyRoutes, serviceRoutes, serviceDetailRoutes, logRoutes, errorsRoutes, glossaryRoutes, alertRoutes, ruleRoutes, silenceRoutes, auditRoutes]) {
     await app.register(async (scope) => routes(scope, deps));
   }
   await app.register(async (scope) => keyRoutes(scope, { ...deps, keyRing }));
   for (const routes of options.extraRoutes ?? []) await app.register(async (scope) => routes(scope, deps));
+  // The on-call page: static files built from web/, same origin as the API it calls.
+  await app.register(async (scope) => webRoutes(scope));
   return app;
 }

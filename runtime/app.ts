@@ -95,7 +95,7 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
         { name: "kafka", check: async () => void (await kafkaAdmin.describeCluster()) },
         { name: "redis", check: async () => void (await redis.ping()) },
       ];
-      const api = await buildApi({ deps: { store, logger, alerting: { rulesDir: config.alerting.rulesDir } }, tracer: telemetry.tracer, registry, health, settings: config.api });
+      const api = await buildApi({ deps: { store, logger, latencyBudgets: config.correlator.latencyBudgets, alerting: { rulesDir: config.alerting.rulesDir } }, tracer: telemetry.tracer, registry, health, settings: config.api });
       if (config.api.auth.mode === "off") logger.warn("API authentication is off (BRAID_API_AUTH=off): every caller reads every tenant's data; for local development only");
       else if (api.keyRing.empty) logger.warn("no API key exists yet: every request but /healthz is answered 401; set BRAID_API_BOOTSTRAP_KEY or BRAID_API_BOOTSTRAP_KEY_FILE to an admin key and create keys with POST /api/v1/keys");
       const address = await api.listen({ host: config.api.host, port: config.api.port });

@@ -44,6 +44,7 @@ if (!incident) {
   if (incident.exemplarTraceIds[0]) console.log(`  exemplar trace: ${api}/api/v1/traces/${incident.exemplarTraceIds[0]}`);
   for (const log of incident.sampleLogs.slice(0, 2)) console.log(`  log: ${log.serviceName}: ${log.body.slice(0, 160)}`);
   console.log(`  details: ${api}/api/v1/incidents/${incident.incidentId}`);
+  console.log(`  web page: ${api}/ui/incidents/${incident.incidentId}`);
 }
 if (score.expectedRootCause) {
   const verdict = score.rank === 1 ? "ranked first" : score.rank ? `ranked ${score.rank}` : "not among the candidates";
@@ -61,7 +62,7 @@ if (!created.ok || !readKey.Key) throw new Error(`creating the demo's API key fa
 const adminKeyFile = path.join(repoRoot, ".braid/demo/admin.key");
 mkdirSync(path.dirname(adminKeyFile), { recursive: true });
 writeFileSync(adminKeyFile, `${bootstrapKey}\n`, { mode: 0o600 });
-console.log(`\nAPI: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
+console.log(`\nWeb page: ${api}/ui/   API: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
 console.log(`API key created for this demo (read, tenant ${braid.config.tenancy.default}), shown once:\n  ${readKey.Key}`);
 console.log(`  curl -H 'Authorization: Bearer ${readKey.Key}' ${api}/api/v1/incidents`);
 console.log(`  admin key of this run (creates and revokes keys): ${path.relative(repoRoot, adminKeyFile)}`);

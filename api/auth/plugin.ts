@@ -64,19 +64,43 @@ function isPublic(routeOptions: Pick<RouteOptions, "method" | "config">): boolea
   return Boolean((routeOptions.config as { public?: boolean } | undefined)?.public) || methods.every((method) => method === "OPTIONS");
 }
 
+/**
+ * Marks every route registered in `app` (an encapsulated plugin scope) public, for routes whose
+ * options a plugin builds itself (@fastify/static's file routes). Decided per request, so it holds
+ * even though this hook runs after the auth plugin's own onRoute hooks.
+ */
+export function publicRoutes(app: FastifyInstance): void {
+  app.addHook("onRoute", (routeOptions) => {
+    routeOptions.config = { ...(routeOptions.config ?? {}), public: true };
+  });
+}
+
 async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
   const { mode, keyRing } = options;
-  app.decorate("routeAccess", [] as RouteAccess[]);
+  // The catalogue is read after start-up, when every plugin's onRoute hooks have run.
+  const registered: RouteOptions[] = [];
+  app.decorate("routeAccess", {
+    getter: () =>
+      registered.flatMap((routeOptions) =>
+        [routeOptions.method]
+          .flat()
+          .filter((method) => method !== "HEAD")
+          .map((method) => ({
+            method,
+            url: routeOptions.url,
+            scope: requiredScope(routeOptions.config as { scope?: unknown }, routeOptions.url),
+            public: isPublic(routeOptions),
+            operatorOnly: Boolean((routeOptions.config as { operatorOnly?: boolean })?.operatorOnly),
+          })),
+      ),
+  });
   app.decorateRequest("authFailure", undefined);
 
   // The route catalogue, and the 401/403/429 answers documented on every protected route.
   app.addHook("onRoute", (routeOptions) => {
-    const methods = [routeOptions.method].flat().filter((method) => method !== "HEAD");
+    registered.push(routeOptions);
     const scope = requiredScope(routeOptions.config as { scope?: unknown }, routeOptions.url);
     const open = isPublic(routeOptions);
-    for (const method of methods) {
-      app.routeAccess.push({ method, url: routeOptions.url, scope, public: open, operatorOnly: Boolean((routeOptions.config as { operatorOnly?: boolean })?.operatorOnly) });
-    }
     const schema = routeOptions.schema as Record<string, unknown> | undefined;
     if (schema && !schema.hide) {
       if (open) schema.security = [];
@@ -115,10 +139,10 @@ async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Pro
 
   // Added after the rate limit's own onRoute hook, so it runs after it on every route.
   app.addHook("onRoute", (routeOptions) => {
-    if (isPublic(routeOptions)) return;
     const scope = requiredScope(routeOptions.config as { scope?: unknown }, routeOptions.url);
     const operatorOnly = Boolean((routeOptions.config as { operatorOnly?: boolean })?.operatorOnly);
     const enforce = async (request: FastifyRequest, reply: FastifyReply) => {
+      if (request.routeOptions.config.public || request.method === "OPTIONS") return;
       if (request.authFailure) {
         reply.header("www-authenticate", `Bearer realm="braid"${request.authFailure.reason === "missing" ? "" : ', error="invalid_token"'}`);
         return reply.code(401).send({ statusCode: 401, error: "Unauthorized", message: request.authFailure.message });

@@ -63,6 +63,13 @@ describe("authentication", () => {
     expect((await call({ method: "GET", url: "/api/docs/openapi.json" })).status).toBe(200);
   });
 
+  it("serves the web page without a key (the page asks for one and sends it with its API calls)", async () => {
+    for (const url of ["/", "/ui/", "/ui/incidents/inc_0123"]) {
+      const response = await call({ method: "GET", url });
+      expect([401, 403], url).not.toContain(response.status);
+    }
+  });
+
   it("accepts the key as Authorization: Bearer and as X-API-Key", async () => {
     expect((await call({ method: "GET", url: "/api/v1/whoami", key: bootstrapKey })).body).toEqual({ KeyId: "bootstrap", Name: "bootstrap", Tenant: "*", Scopes: ["read", "write", "admin"] });
     expect((await call({ method: "GET", url: "/api/v1/whoami", headers: { "x-api-key": bootstrapKey } })).status).toBe(200);

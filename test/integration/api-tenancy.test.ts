@@ -26,7 +26,9 @@ let store: Store;
 let app: FastifyInstance;
 let seeded: TwoTenants;
 /** Per tenant: keys, and ids of objects only that tenant has. */
-const fixture = {} as Record<Tenant, { readKey: string; writeKey: string; adminKey: string; keyId: string; incidentId: string; traceId: string; fingerprint: string; rule: string; silenceId: string }>;
+const fixture = {} as Record<Tenant, { readKey: string; writeKey: string; adminKey: string; keyId: string; incidentId: string; anomalyId: string; traceId: string; fingerprint: string; rule: string; silenceId: string }>;
+/** Each tenant's anomalies, as the correlator stored them. */
+const anomalyIds = {} as Record<Tenant, string[]>;
 /** A trace id both tenants use (the shop's ids are deterministic). */
 let sharedTraceId = "";
 
@@ -44,12 +46,12 @@ const leaks = (body: unknown, other: Tenant) => ownNames[other].filter((name) =>
 
 /** How the matrix checks one kind of route. */
 type Check =
-  | { kind: "public" }
+  | { kind: "public"; optional?: boolean }
   | { kind: "operator-only" }
   | { kind: "no tenant data"; url: string }
   | { kind: "self"; url: string }
-  | { kind: "list"; url: string; own: (body: any, tenant: Tenant) => void }
-  | { kind: "object"; url: (tenant: Tenant) => string; absent: string; id: (tenant: Tenant) => string; payload?: unknown; after?: (owner: Tenant) => Promise<void> }
+  | { kind: "list"; url: string | ((asker: Tenant) => string); own: (body: any, tenant: Tenant) => void; echoes?: string[] }
+  | { kind: "object"; url: (tenant: Tenant) => string; absent: string; absentId?: string; id: (tenant: Tenant) => string; payload?: unknown; after?: (owner: Tenant) => Promise<void> }
   | { kind: "create"; check: (asker: Tenant) => Promise<void> };
 
 /** The other tenant still has its rule, unchanged, after a call that must not have touched it. */
@@ -67,6 +69,12 @@ const ownRule = (tenant: Tenant) => ({ kind: "error_rate", target: { service: "c
 
 const matrix: Record<string, Check> = {
   "GET /healthz": { kind: "public" },
+  // The web page (its API calls carry the key).
+  "GET /": { kind: "public" },
+  "GET /ui": { kind: "public" },
+  "GET /ui/": { kind: "public" },
+  "GET /ui/*": { kind: "public" },
+  "GET /ui/assets/*": { kind: "public", optional: true },
   "GET /api/docs/openapi.json": { kind: "public" },
   "GET /metrics": { kind: "operator-only" },
   "GET /api/v1/glossary": { kind: "no tenant data", url: "/api/v1/glossary" },
@@ -90,6 +98,29 @@ const matrix: Record<string, Check> = {
       expect(body.Services.find((s: { ServiceName: string }) => s.ServiceName === "checkout").Calls).toBe(own);
     },
   },
+  "GET /api/v1/services/:service": {
+    kind: "object",
+    url: (t) => `/api/v1/services/${ownNames[t][0]}?${wholeRange}`,
+    absent: `/api/v1/services/no-such-service?${wholeRange}`,
+    absentId: "no-such-service",
+    id: (t) => ownNames[t][0]!,
+  },
+  "GET /api/v1/services/:service/series": {
+    kind: "list",
+    url: (asker) => `/api/v1/services/${ownNames[otherOf(asker)][0]}/series?${wholeRange}`,
+    own: (body) => expect(body.Points.every((point: { Calls: number }) => point.Calls === 0)).toBe(true),
+    // The answer names the node the caller asked for; nothing else may come from the other tenant.
+    echoes: ["Node"],
+  },
+  "GET /api/v1/anomalies": {
+    kind: "list",
+    url: `/api/v1/anomalies?${wholeRange}&limit=1000`,
+    own: (body, tenant) => {
+      expect(body.Anomalies.length).toBeGreaterThan(0);
+      expect(body.Anomalies.map((a: { AnomalyId: string }) => a.AnomalyId).sort()).toEqual([...anomalyIds[tenant]].sort());
+    },
+  },
+  "GET /api/v1/anomalies/:anomalyId/series": { kind: "object", url: (t) => `/api/v1/anomalies/${fixture[t].anomalyId}/series`, absent: `/api/v1/anomalies/anm_${"0".repeat(20)}/series`, absentId: `anm_${"0".repeat(20)}`, id: (t) => fixture[t].anomalyId },
   "GET /api/v1/service-map": { kind: "list", url: `/api/v1/service-map?${wholeRange}`, own: (body) => expect(body.Edges.length).toBeGreaterThan(0) },
   "GET /api/v1/logs": {
     kind: "list",
@@ -254,7 +285,8 @@ beforeAll(async () => {
       comment: `${tenant}: maintenance`,
     });
     expect(silence.status, JSON.stringify(silence.body)).toBe(201);
-    fixture[tenant] = { readKey: reader.Key, writeKey: writer.Key, adminKey: admin.Key, keyId: spare.KeyId, incidentId: incident.incidentId, traceId: "", fingerprint: alert.Fingerprint, rule, silenceId: silence.body.id };
+    anomalyIds[tenant] = (await store.query<{ AnomalyId: string }>("SELECT DISTINCT AnomalyId FROM {{db}}.braid_anomalies FINAL WHERE Tenant = {tenant:String}", { tenant })).map((row) => row.AnomalyId);
+    fixture[tenant] = { readKey: reader.Key, writeKey: writer.Key, adminKey: admin.Key, keyId: spare.KeyId, incidentId: incident.incidentId, anomalyId: anomalyIds[tenant][0]!, traceId: "", fingerprint: alert.Fingerprint, rule, silenceId: silence.body.id };
   }
   // Trace ids of the two tenants coincide (same generator): give each tenant one trace of its own.
   const lonely = (tenant: Tenant) => `${tenant === "acme" ? "a" : "b"}${"1".repeat(31)}`;
@@ -281,7 +313,7 @@ describe("tenancy matrix", () => {
   it("classifies every registered route (add new routes to `matrix` in this file)", () => {
     const unclassified = app.routeAccess.map(routeName).filter((name) => !(name in matrix));
     expect(unclassified, "routes missing from the tenancy matrix").toEqual([]);
-    const stale = Object.keys(matrix).filter((name) => !app.routeAccess.some((route) => routeName(route) === name));
+    const stale = Object.entries(matrix).filter(([name, check]) => !(check.kind === "public" && check.optional) && !app.routeAccess.some((route) => routeName(route) === name)).map(([name]) => name);
     expect(stale, "matrix entries for routes that no longer exist").toEqual([]);
   });
 
@@ -291,7 +323,7 @@ describe("tenancy matrix", () => {
       if (!check) continue;
       const url = route.url.replace(/:(\w+)/g, (_, name: string) => (name === "keyId" ? "0".repeat(16) : name === "traceId" ? "e".repeat(32) : `inc_${"0".repeat(20)}`));
       const response = await app.inject({ method: route.method as "GET", url });
-      if (check.kind === "public") expect(response.statusCode, routeName(route)).toBeLessThan(400);
+      if (check.kind === "public") expect([401, 403], routeName(route)).not.toContain(response.statusCode);
       else expect(response.statusCode, routeName(route)).toBe(401);
     }
   });
@@ -321,9 +353,10 @@ describe("tenancy matrix", () => {
             expect((await call(route.method, check.url, key)).body.Tenant, name).toBe(asker);
             break;
           case "list": {
-            const answer = await call(route.method, check.url, key);
+            const answer = await call(route.method, typeof check.url === "string" ? check.url : check.url(asker), key);
             expect(answer.status, name).toBe(200);
-            expect(leaks(answer.body, other), `${name} as ${asker} shows ${other}'s data`).toEqual([]);
+            const shown = Object.fromEntries(Object.entries(answer.body).filter(([field]) => !check.echoes?.includes(field)));
+            expect(leaks(shown, other), `${name} as ${asker} shows ${other}'s data`).toEqual([]);
             check.own(answer.body, asker);
             break;
           }
@@ -333,8 +366,8 @@ describe("tenancy matrix", () => {
             expect(foreign.status, `${name}: ${other}'s object`).toBe(404);
             expect(absent.status, `${name}: an absent object`).toBe(404);
             // The same answer as for an absent object, id aside: nothing tells that it exists.
-            const idOf = (url: string) => url.split("/").at(-1)!;
-            expect(JSON.stringify(foreign.body).replace(check.id(other), "ID"), name).toBe(JSON.stringify(absent.body).replace(idOf(check.absent), "ID"));
+            const absentId = check.absentId ?? check.absent.split("/").at(-1)!;
+            expect(JSON.stringify(foreign.body).replace(check.id(other), "ID"), name).toBe(JSON.stringify(absent.body).replace(absentId, "ID"));
             expect(Object.keys(foreign.body).sort(), name).toEqual(Object.keys(absent.body).sort());
             await check.after?.(other);
             break;
