@@ -64,17 +64,6 @@ function isPublic(routeOptions: Pick<RouteOptions, "method" | "config">): boolea
   return Boolean((routeOptions.config as { public?: boolean } | undefined)?.public) || methods.every((method) => method === "OPTIONS");
 }
 
-/**
- * Marks every route registered in `app` (an encapsulated plugin scope) public, for routes whose
- * options a plugin builds itself (@fastify/static's file routes). Decided per request, so it holds
- * even though this hook runs after the auth plugin's own onRoute hooks.
- */
-export function publicRoutes(app: FastifyInstance): void {
-  app.addHook("onRoute", (routeOptions) => {
-    routeOptions.config = { ...(routeOptions.config ?? {}), public: true };
-  });
-}
-
 async function authPlugin(app: FastifyInstance, options: AuthPluginOptions): Promise<void> {
   const { mode, keyRing } = options;
   // The catalogue is read after start-up, when every plugin's onRoute hooks have run.

@@ -16,13 +16,15 @@ async function appWith(files: Record<string, string>) {
     writeFileSync(path.join(dir, name), text);
   }
   const app = Fastify();
+  const routes: { url: string; public: boolean }[] = [];
+  app.addHook("onRoute", (route) => void routes.push({ url: route.url, public: Boolean((route.config as { public?: boolean } | undefined)?.public) }));
   await app.register(async (scope) => webRoutes(scope, { distDir: dir }));
-  return app;
+  return { app, routes };
 }
 
 describe("serving the web page", () => {
   it("answers every view's URL with the page, under a strict CSP and revalidated on each load", async () => {
-    const app = await appWith({ "index.html": "<!doctype html><title>Braid</title>", "assets/index-abc123.js": "console.log(1)" });
+    const { app, routes } = await appWith({ "index.html": "<!doctype html><title>Braid</title>", "assets/index-abc123.js": "console.log(1)" });
     for (const url of ["/ui/", "/ui/incidents", "/ui/incidents/inc_0123456789abcdef0123", "/ui/traces/0af7651916cd43dd8448eb211c80319c?span=b7ad6b7169203331"]) {
       const response = await app.inject({ url });
       expect(response.statusCode, url).toBe(200);
@@ -31,10 +33,13 @@ describe("serving the web page", () => {
       expect(response.headers["cache-control"]).toBe("no-cache");
     }
     expect(pageContentSecurityPolicy).not.toMatch(/unsafe-inline|unsafe-eval|https?:/);
+    // The page loads without an API key; it asks for one when the API answers 401.
+    expect([...new Set(routes.map((r) => r.url))].sort()).toEqual(["/", "/ui", "/ui/", "/ui/*", "/ui/assets/*"]);
+    expect(routes.every((r) => r.public)).toBe(true);
   });
 
   it("serves hashed assets for a year, 404 for a missing one, and sends / to the page", async () => {
-    const app = await appWith({ "index.html": "<!doctype html>", "assets/index-abc123.js": "console.log(1)" });
+    const { app } = await appWith({ "index.html": "<!doctype html>", "assets/index-abc123.js": "console.log(1)" });
     const asset = await app.inject({ url: "/ui/assets/index-abc123.js" });
     expect(asset.statusCode).toBe(200);
     expect(asset.headers["content-type"]).toMatch(/javascript/);
@@ -47,7 +52,7 @@ describe("serving the web page", () => {
   });
 
   it("says how to build the page when it is not built", async () => {
-    const app = await appWith({});
+    const { app } = await appWith({});
     const response = await app.inject({ url: "/ui/incidents" });
     expect(response.statusCode).toBe(503);
     expect(response.body).toContain("scripts/build-web.sh");

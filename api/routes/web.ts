@@ -6,8 +6,14 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
-import type { FastifyInstance, FastifyReply } from "fastify";
-import { publicRoutes } from "../auth/plugin.js";
+import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+
+declare module "fastify" {
+  interface FastifyContextConfig {
+    /** Served without an API key (the page's files: the page asks for a key when the API wants one). */
+    public?: boolean;
+  }
+}
 
 /** Where scripts/build-web.sh writes the page (Vite's output). */
 export const webDistDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../web/dist");
@@ -27,14 +33,13 @@ export const pageContentSecurityPolicy = [
 ].join("; ");
 
 export async function webRoutes(app: FastifyInstance, options: { distDir?: string } = {}): Promise<void> {
-  // The page itself needs no key (it asks for one and sends it with its API calls).
-  publicRoutes(app);
   const distDir = options.distDir ?? webDistDir;
   const indexFile = path.join(distDir, "index.html");
   const built = existsSync(indexFile);
 
-  app.get("/", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/ui/"));
-  app.get("/ui", { schema: { hide: true } }, async (_request, reply) => reply.redirect("/ui/"));
+  const page = { schema: { hide: true }, config: { public: true } };
+  app.get("/", page, async (_request, reply) => reply.redirect("/ui/"));
+  app.get("/ui", page, async (_request, reply) => reply.redirect("/ui/"));
 
   if (!built) {
     const notBuilt = async (_request: unknown, reply: FastifyReply) =>
@@ -42,8 +47,8 @@ export async function webRoutes(app: FastifyInstance, options: { distDir?: strin
         .code(503)
         .type("text/plain; charset=utf-8")
         .send(`The web page is not built (no ${path.relative(process.cwd(), indexFile) || indexFile}). Run 'bash scripts/build-web.sh' (scripts/setup.sh does it).\n`);
-    app.get("/ui/", { schema: { hide: true } }, notBuilt);
-    app.get("/ui/*", { schema: { hide: true } }, notBuilt);
+    app.get("/ui/", page, notBuilt);
+    app.get("/ui/*", page, notBuilt);
     return;
   }
 
@@ -52,15 +57,12 @@ export async function webRoutes(app: FastifyInstance, options: { distDir?: strin
   const sendPage = async (_request: unknown, reply: FastifyReply) =>
     reply.header("cache-control", "no-cache").header("content-security-policy", pageContentSecurityPolicy).header("x-content-type-options", "nosniff").type("text/html; charset=utf-8").send(indexHtml);
 
-  await app.register(fastifyStatic, {
-    root: path.join(distDir, "assets"),
-    prefix: "/ui/assets/",
-    index: false,
-    // File names carry a content hash: a new build is a new name.
-    immutable: true,
-    maxAge: "365d",
-    schemaHide: true,
-  });
-  app.get("/ui/", { schema: { hide: true } }, sendPage);
-  app.get("/ui/*", { schema: { hide: true } }, sendPage);
+  // reply.sendFile only (serve: false), so the asset route is declared here, public like the page.
+  await app.register(fastifyStatic, { root: path.join(distDir, "assets"), serve: false });
+  app.get("/ui/assets/*", page, async (request: FastifyRequest<{ Params: { "*": string } }>, reply) =>
+    // File names carry a content hash: a new build is a new name. send refuses paths outside the root.
+    reply.sendFile(request.params["*"], { immutable: true, maxAge: "365d" }),
+  );
+  app.get("/ui/", page, sendPage);
+  app.get("/ui/*", page, sendPage);
 }

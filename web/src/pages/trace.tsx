@@ -9,6 +9,7 @@ import { CodeBadge, Empty, Language, Loaded, Panel, StatusBadge, Time } from "..
 import { formatMs, formatNs, formatPercent, toDate } from "../format.js";
 import { href, useQueryState } from "../url-state.js";
 import { markViewReady } from "../view-ready.js";
+import { treeOrder, visibleRows, type Row } from "../trace-rows.js";
 
 export function TracePage({ id }: { id: string }) {
   const trace = useApi<Trace>(`/api/v1/traces/${encodeURIComponent(id)}`);
@@ -19,47 +20,6 @@ export function TracePage({ id }: { id: string }) {
       </Loaded>
     </div>
   );
-}
-
-interface Row {
-  span: Span;
-  depth: number;
-  hasChildren: boolean;
-  /** Critical sections of this span, ns from the trace start. */
-  critical: { start: number; duration: number }[];
-}
-
-/** Spans in tree order (children by start time); a span whose parent is missing starts a tree of its own. */
-function treeOrder(trace: Trace): Row[] {
-  const children = new Map<string, Span[]>();
-  const ids = new Set(trace.Spans.map((span) => span.SpanId));
-  const roots: Span[] = [];
-  for (const span of trace.Spans) {
-    if (span.ParentSpanId && ids.has(span.ParentSpanId) && span.ParentSpanId !== span.SpanId) {
-      const list = children.get(span.ParentSpanId) ?? [];
-      list.push(span);
-      children.set(span.ParentSpanId, list);
-    } else roots.push(span);
-  }
-  const critical = new Map<string, { start: number; duration: number }[]>();
-  for (const section of trace.CriticalPath) {
-    const list = critical.get(section.SpanId) ?? [];
-    list.push({ start: section.StartOffsetNs, duration: section.DurationNs });
-    critical.set(section.SpanId, list);
-  }
-  const byStart = (a: Span, b: Span) => a.StartOffsetNs - b.StartOffsetNs || a.SpanId.localeCompare(b.SpanId);
-  const rows: Row[] = [];
-  const seen = new Set<string>();
-  const stack: { span: Span; depth: number }[] = roots.sort(byStart).reverse().map((span) => ({ span, depth: 0 }));
-  while (stack.length > 0) {
-    const { span, depth } = stack.pop()!;
-    if (seen.has(span.SpanId)) continue;
-    seen.add(span.SpanId);
-    const kids = (children.get(span.SpanId) ?? []).sort(byStart);
-    rows.push({ span, depth, hasChildren: kids.length > 0, critical: critical.get(span.SpanId) ?? [] });
-    for (let i = kids.length - 1; i >= 0; i--) stack.push({ span: kids[i]!, depth: depth + 1 });
-  }
-  return rows;
 }
 
 const palette = 10;
@@ -87,17 +47,7 @@ function TraceView({ trace }: { trace: Trace }) {
   const criticalOnly = query.critical === "1";
   const selectedSpan = selected ? trace.Spans.find((span) => span.SpanId === selected) : undefined;
 
-  const visible = useMemo(() => {
-    const out: Row[] = [];
-    let hideBelow = Infinity;
-    for (const row of rows) {
-      if (row.depth > hideBelow) continue;
-      hideBelow = collapsed.has(row.span.SpanId) ? row.depth : Infinity;
-      if (criticalOnly && row.critical.length === 0) continue;
-      out.push(row);
-    }
-    return out;
-  }, [rows, collapsed, criticalOnly]);
+  const visible = useMemo(() => visibleRows(rows, collapsed, criticalOnly), [rows, collapsed, criticalOnly]);
 
   useEffect(() => markViewReady("trace"), [trace]);
 
