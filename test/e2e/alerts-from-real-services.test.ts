@@ -11,6 +11,7 @@ import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { generateKey } from "../../api/index.js";
 import { runScenarioWithBraid } from "../../scripts/lib/braid-scenario.js";
 import { requireServices, tempDir } from "../support/env.js";
 
@@ -18,6 +19,8 @@ const scenarios = path.join(path.dirname(fileURLToPath(import.meta.url)), "scena
 const storage = tempDir("e2e-alerts");
 const secret = "e2e-webhook-secret";
 const intervalSeconds = 5;
+/** The API runs with keys in scenarios: this run's admin key. */
+const apiKey = generateKey().key;
 const forSeconds = 20;
 let server: Server;
 let received: { at: number; signatureOk: boolean; body: { status: string; alerts: { status: string; labels: Record<string, string> }[] } }[] = [];
@@ -59,7 +62,7 @@ function alertingEnv(): Record<string, string> {
   );
   const notifications = path.join(dir, "notifications.yml");
   writeFileSync(notifications, `route: { receiver: oncall, group_by: [alertname], group_wait: 0s, group_interval: 10s }\nreceivers:\n  - name: oncall\n    webhook_configs: [{ url: "http://127.0.0.1:${(server.address() as AddressInfo).port}/", secret: ${JSON.stringify(secret)} }]\n`);
-  return { BRAID_ALERT_RULES_DIR: dir, BRAID_ALERT_NOTIFICATIONS_FILE: notifications, BRAID_ALERT_INTERVAL_SECONDS: String(intervalSeconds) };
+  return { BRAID_API_BOOTSTRAP_KEY: apiKey, BRAID_ALERT_RULES_DIR: dir, BRAID_ALERT_NOTIFICATIONS_FILE: notifications, BRAID_ALERT_INTERVAL_SECONDS: String(intervalSeconds) };
 }
 
 describe("alerts from real Go and Rust services", () => {
@@ -92,7 +95,7 @@ describe("alerts from real Go and Rust services", () => {
       // The firing alert links to the incident the correlator opened, and the incident shows it.
       const [alert] = await store.query<{ IncidentIds: string[] }>("SELECT IncidentIds FROM {{db}}.braid_alerts FINAL WHERE RuleName = 'checkout-payments-latency'");
       expect(alert!.IncidentIds.length).toBeGreaterThanOrEqual(1);
-      const res = await fetch(`${braid.apiAddress}/api/v1/incidents/${alert!.IncidentIds[0]}`);
+      const res = await fetch(`${braid.apiAddress}/api/v1/incidents/${alert!.IncidentIds[0]}`, { headers: { authorization: `Bearer ${apiKey}` } });
       const incident = (await res.json()) as { Services: string[]; Alerts: { RuleName: string }[] };
       expect(incident.Services).toContain("payments");
       expect(incident.Alerts.map((a) => a.RuleName)).toContain("checkout-payments-latency");
