@@ -14,9 +14,11 @@ import { glossaryRoutes } from "./routes/glossary.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { logRoutes } from "./routes/logs.js";
 import { ruleRoutes } from "./routes/rules.js";
-import { serviceRoutes } from "./routes/services.js";
+import { serviceDetailRoutes, serviceRoutes } from "./routes/services.js";
 import { silenceRoutes } from "./routes/silences.js";
 import { traceRoutes } from "./routes/traces.js";
+import { anomalyRoutes } from "./routes/anomalies.js";
+import { webRoutes } from "./routes/web.js";
 
 export interface ApiOptions {
   deps: ApiDeps;
@@ -85,9 +87,11 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get("/api/docs/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (scope) => healthRoutes(scope, { checks: options.health, registry: options.registry }));
-  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes, errorsRoutes, glossaryRoutes, alertRoutes, ruleRoutes, silenceRoutes]) {
+  for (const routes of [traceRoutes, incidentRoutes, anomalyRoutes, serviceRoutes, serviceDetailRoutes, logRoutes, errorsRoutes, glossaryRoutes, alertRoutes, ruleRoutes, silenceRoutes]) {
     await app.register(async (scope) => routes(scope, options.deps));
   }
   for (const routes of options.extraRoutes ?? []) await app.register(async (scope) => routes(scope, options.deps));
+  // The on-call page: static files built from web/, same origin as the API it calls.
+  await app.register(async (scope) => webRoutes(scope));
   return app;
 }

@@ -60,10 +60,10 @@ interface AnomalyRow {
   Calls: string; Errors: string; ErrorCodes: Record<string, string>; Version: string;
 }
 
-const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
+export const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
   toUnixTimestamp(LastSeenAt) AS LastSeenAt, Score, Observed, Baseline, BaselineSpread, Calls, Errors, ErrorCodes, Version`;
 
-function toAnomaly(row: AnomalyRow): Anomaly {
+export function toAnomaly(row: AnomalyRow): Anomaly {
   return {
     anomalyId: row.AnomalyId, tenant: row.Tenant, node: row.Node, nodeType: row.NodeType, operation: row.Operation, kind: row.Kind,
     onsetAt: Number(row.OnsetAt), detectedAt: Number(row.DetectedAt), lastSeenAt: Number(row.LastSeenAt),

@@ -10,7 +10,7 @@ import { startCorrelator, type CorrelatorHandle } from "../correlator/index.js";
 import { startAlerting, type AlertingHandle } from "../correlator/alerting/index.js";
 import { compressionTypeOf, createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
 import type { BraidConfig } from "../schemas/config.js";
-import { openStore, type Store } from "../store/index.js";
+import { CURRENT_LAYOUT, detectLayout, LAYOUTS, openStore, type Store } from "../store/index.js";
 import { createLogger } from "./logger.js";
 import { createMetricsRegistry } from "./metrics.js";
 import { startSelfTelemetry, type SelfTelemetry } from "./telemetry.js";
@@ -50,7 +50,11 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
       chdbDataDir: path.resolve(options.cwd ?? process.cwd(), config.store.chdbPath),
     });
     cleanups.push(() => store.close());
-    logger.info({ driver: store.driver, database: store.database }, "store ready");
+    const layout = await detectLayout(store);
+    logger.info({ driver: store.driver, database: store.database, layout: layout.layout }, "store ready");
+    if (layout.layout !== CURRENT_LAYOUT) {
+      logger.warn({ layout: layout.layout, tables: layout.tables }, `the database is not in the exporter ${LAYOUTS[CURRENT_LAYOUT].exporterVersion} layout; Braid works on it as it is, and 'npm run store:upgrade-layout' (with ingest stopped) moves it`);
+    }
 
     const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
     const kafkaAdmin = kafka.admin();
@@ -89,7 +93,7 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
         { name: "kafka", check: async () => void (await kafkaAdmin.describeCluster()) },
         { name: "redis", check: async () => void (await redis.ping()) },
       ];
-      const api = await buildApi({ deps: { store, logger, alerting: { rulesDir: config.alerting.rulesDir } }, tracer: telemetry.tracer, registry, health });
+      const api = await buildApi({ deps: { store, logger, latencyBudgets: config.correlator.latencyBudgets, alerting: { rulesDir: config.alerting.rulesDir } }, tracer: telemetry.tracer, registry, health });
       const address = await api.listen({ host: config.api.host, port: config.api.port });
       cleanups.push(() => api.close());
       proc.api = api;

@@ -43,12 +43,13 @@ if (!incident) {
   if (incident.exemplarTraceIds[0]) console.log(`  exemplar trace: ${api}/api/v1/traces/${incident.exemplarTraceIds[0]}`);
   for (const log of incident.sampleLogs.slice(0, 2)) console.log(`  log: ${log.serviceName}: ${log.body.slice(0, 160)}`);
   console.log(`  details: ${api}/api/v1/incidents/${incident.incidentId}`);
+  console.log(`  web page: ${api}/ui/incidents/${incident.incidentId}`);
 }
 if (score.expectedRootCause) {
   const verdict = score.rank === 1 ? "ranked first" : score.rank ? `ranked ${score.rank}` : "not among the candidates";
   console.log(`\nExpected root cause ${score.expectedRootCause.service} ${score.expectedRootCause.code}: ${verdict}.`);
 }
-console.log(`\nAPI: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
+console.log(`\nWeb page: ${api}/ui/   API: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
 
 if (process.stdin.isTTY) {
   console.log("Serving until Ctrl-C.");

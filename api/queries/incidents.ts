@@ -5,6 +5,7 @@ import type { Store } from "../../store/index.js";
 export interface IncidentFilter {
   status?: "open" | "resolved";
   service?: string;
+  code?: string;
   fromSeconds: number;
   toSeconds: number;
   limit: number;
@@ -13,8 +14,9 @@ export interface IncidentFilter {
 
 export async function listIncidents(store: Store, filter: IncidentFilter): Promise<{ total: number; incidents: Incident[] }> {
   const where = `StartedAt < toDateTime({to:UInt32}) AND (ResolvedAt IS NULL OR ResolvedAt >= toDateTime({from:UInt32}))
-    AND ({status:String} = '' OR Status = {status:String}) AND ({service:String} = '' OR has(Services, {service:String}))`;
-  const params = { from: filter.fromSeconds, to: filter.toSeconds, status: filter.status ?? "", service: filter.service ?? "", limit: filter.limit, offset: filter.offset };
+    AND ({status:String} = '' OR Status = {status:String}) AND ({service:String} = '' OR has(Services, {service:String}))
+    AND ({code:String} = '' OR mapContains(ErrorCodes, {code:String}) OR TopRootCauseCode = {code:String})`;
+  const params = { from: filter.fromSeconds, to: filter.toSeconds, status: filter.status ?? "", service: filter.service ?? "", code: filter.code ?? "", limit: filter.limit, offset: filter.offset };
   const [count] = await store.query<{ n: string }>(`SELECT count() AS n FROM {{db}}.braid_incidents FINAL WHERE ${where}`, params);
   const rows = await store.query<Parameters<typeof toIncident>[0]>(
     `SELECT ${incidentColumns} FROM {{db}}.braid_incidents FINAL WHERE ${where}

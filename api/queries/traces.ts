@@ -1,5 +1,6 @@
 // SQL behind the trace routes. The trace-id lookup table bounds the scan to the trace's own time
 // range, as the Collector's layout intends (otel_traces is ordered by service and time, not id).
+import { calleeTypeSql, peerNameSql } from "../../correlator/index.js";
 import type { Store } from "../../store/index.js";
 
 export interface SpanRecord {
@@ -29,6 +30,9 @@ export interface SpanRecord {
   ErrorMessage: string;
   SourceLanguage: string;
   Tenant: string;
+  /** For a client or producer span: the callee it names and its kind, as the correlator names nodes. */
+  Peer: string;
+  PeerType: "database" | "queue" | "peer";
 }
 
 export async function spansOfTrace(store: Store, traceId: string, limit: number): Promise<SpanRecord[]> {
@@ -38,7 +42,7 @@ export async function spansOfTrace(store: Store, traceId: string, limit: number)
             SpanName, SpanKind, ServiceName, ResourceAttributes, ScopeName, ScopeVersion, SpanAttributes,
             toString(Duration) AS Duration, StatusCode, StatusMessage,
             Events.Timestamp, Events.Name, Events.Attributes, Links.TraceId, Links.SpanId,
-            ErrorCode, ErrorRetryable, ErrorMessage, SourceLanguage, Tenant
+            ErrorCode, ErrorRetryable, ErrorMessage, SourceLanguage, Tenant, ${peerNameSql} AS Peer, ${calleeTypeSql} AS PeerType
      FROM {{db}}.otel_traces
      WHERE TraceId = {traceId:String}
        AND Timestamp >= toDateTime64(bounds.1, 9) AND Timestamp < toDateTime64(bounds.2, 9) + INTERVAL 1 SECOND
