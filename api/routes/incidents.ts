@@ -156,7 +156,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     async (request) => {
       const { fromMs, toMs } = resolveRange(request.query);
       const { limit, offset, status, service, code } = request.query;
-      const { total, incidents } = await listIncidents(deps.store, { status, service, code, fromSeconds: seconds(fromMs), toSeconds: seconds(toMs) + 1, limit, offset });
+      const { total, incidents } = await listIncidents(deps.store, { tenant: request.caller.tenant, status, service, code, fromSeconds: seconds(fromMs), toSeconds: seconds(toMs) + 1, limit, offset });
       return { Total: total, Limit: limit, Offset: offset, Incidents: incidents.map(apiIncidentSummary) };
     },
   );
@@ -172,7 +172,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       },
     },
     async (request, reply) => {
-      const found = await getIncident(deps.store, request.params.incidentId);
+      const found = await getIncident(deps.store, request.caller.tenant, request.params.incidentId);
       if (!found) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `incident ${request.params.incidentId} was not found` });
       const { incident, events, anomalies } = found;
       return {

@@ -47,7 +47,7 @@ export async function serviceRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     },
     async (request) => {
       const { fromMs, toMs } = resolveRange(request.query);
-      const nodes = await nodeSummaries(deps.store, seconds(fromMs), seconds(toMs) + 1, "service");
+      const nodes = await nodeSummaries(deps.store, request.caller.tenant, seconds(fromMs), seconds(toMs) + 1, "service");
       const rangeSeconds = Math.max(1, (toMs - fromMs) / 1000);
       return {
         From: new Date(fromMs).toISOString(),
@@ -70,7 +70,10 @@ export async function serviceRoutes(app: FastifyInstance, deps: ApiDeps): Promis
     async (request) => {
       const { fromMs, toMs } = resolveRange(request.query);
       const rangeSeconds = Math.max(1, (toMs - fromMs) / 1000);
-      const [nodes, edges] = await Promise.all([nodeSummaries(deps.store, seconds(fromMs), seconds(toMs) + 1), serviceMapEdges(deps.store, seconds(fromMs), seconds(toMs) + 1)]);
+      const [nodes, edges] = await Promise.all([
+        nodeSummaries(deps.store, request.caller.tenant, seconds(fromMs), seconds(toMs) + 1),
+        serviceMapEdges(deps.store, request.caller.tenant, seconds(fromMs), seconds(toMs) + 1),
+      ]);
       return {
         From: new Date(fromMs).toISOString(),
         To: new Date(toMs).toISOString(),

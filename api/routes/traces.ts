@@ -111,7 +111,7 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     },
     async (request, reply) => {
       const { traceId } = request.params;
-      const rows = await spansOfTrace(deps.store, traceId, maxSpans + 1);
+      const rows = await spansOfTrace(deps.store, request.caller.tenant, traceId, maxSpans + 1);
       if (rows.length === 0) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `trace ${traceId} was not found` });
       const spans = rows.slice(0, maxSpans);
       const depthOf = spanDepths(spans);
@@ -120,7 +120,7 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
         const end = BigInt(span.TimestampNs) + BigInt(span.Duration);
         return end > max ? end : max;
       }, 0n);
-      const logs = await logsOfTrace(deps.store, traceId, firstNs, lastNs.toString());
+      const logs = await logsOfTrace(deps.store, request.caller.tenant, traceId, firstNs, lastNs.toString());
       const analysis = analyzeTrace(spans.map(toAnalysisSpan), deps.latencyBudgets ?? [])!;
       const byId = new Map(spans.map((span) => [span.SpanId, span]));
       const services = new Map<string, { ServiceName: string; SourceLanguage: string; SpanCount: number; ErrorCount: number }>();

@@ -129,10 +129,13 @@ describe("on-call API", () => {
       "/api/v1/alerts/{fingerprint}",
       "/api/v1/anomalies",
       "/api/v1/anomalies/{anomalyId}/series",
+      "/api/v1/audit",
       "/api/v1/errors",
       "/api/v1/glossary",
       "/api/v1/incidents",
       "/api/v1/incidents/{incidentId}",
+      "/api/v1/keys",
+      "/api/v1/keys/{keyId}",
       "/api/v1/logs",
       "/api/v1/rules",
       "/api/v1/rules/{name}",
@@ -144,6 +147,7 @@ describe("on-call API", () => {
       "/api/v1/silences/{id}",
       "/api/v1/slos",
       "/api/v1/traces/{traceId}",
+      "/api/v1/whoami",
       "/healthz",
     ]);
   });

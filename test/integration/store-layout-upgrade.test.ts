@@ -99,11 +99,11 @@ async function queryResults(store: Store) {
   const from = Number((nowNs - BigInt(days + 1) * DAY_NS) / 1_000_000_000n);
   const to = Number(nowNs / 1_000_000_000n) + 3600;
   return {
-    logs: await searchLogs(store, { fromSeconds: from, toSeconds: to, limit: 1000, offset: 0 }),
-    traceLogs: await logsOfTrace(store, "0af7651916cd43dd8448eb211c80319c", String(nowNs - BigInt(days) * DAY_NS), String(nowNs)),
-    errors: await countErrors(store, { fromMs: from * 1000, toMs: to * 1000, limit: 100 }),
-    spans: await spansOfTrace(store, "0af7651916cd43dd8448eb211c80319c", 1000),
-    services: await nodeSummaries(store, from, to),
+    logs: await searchLogs(store, { tenant: "*", fromSeconds: from, toSeconds: to, limit: 1000, offset: 0 }),
+    traceLogs: await logsOfTrace(store, "*", "0af7651916cd43dd8448eb211c80319c", String(nowNs - BigInt(days) * DAY_NS), String(nowNs)),
+    errors: await countErrors(store, { tenant: "*", fromMs: from * 1000, toMs: to * 1000, limit: 100 }),
+    spans: await spansOfTrace(store, "*", "0af7651916cd43dd8448eb211c80319c", 1000),
+    services: await nodeSummaries(store, "*", from, to),
     sampleLogs: await readSampleLogs(store, "tenant_0", ["checkout", "unknown_service"], ["0af7651916cd43dd8448eb211c80319c"], from, to),
     exemplars: await readExemplarTraces(store, "tenant_0", ["checkout"], from, to),
     red: await store.query("SELECT Tenant, Node, Operation, toString(Bucket) AS b, sum(Calls) AS calls, sum(Errors) AS errors FROM {{db}}.braid_red_10s GROUP BY Tenant, Node, Operation, b ORDER BY Tenant, Node, Operation, b"),
