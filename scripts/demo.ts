@@ -70,7 +70,7 @@ const adminKeyFile = path.join(repoRoot, ".braid/demo/admin.key");
 mkdirSync(path.dirname(adminKeyFile), { recursive: true });
 writeFileSync(adminKeyFile, `${bootstrapKey}\n`, { mode: 0o600 });
 console.log(`\nWeb page: ${api}/ui/   API: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/alerts, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
-console.log(`API key created for this demo (read, tenant ${braid.config.tenancy.default}), shown once:\n  ${readKey.Key}`);
+console.log(`API key created for this demo (read, tenant ${braid.config.tenancy.default}), shown once; paste it when the web page asks:\n  ${readKey.Key}`);
 console.log(`  curl -H 'Authorization: Bearer ${readKey.Key}' ${api}/api/v1/incidents`);
 console.log(`  admin key of this run (creates and revokes keys): ${path.relative(repoRoot, adminKeyFile)}`);
 

@@ -115,7 +115,10 @@ describe("the on-call web page", () => {
     await row.locator("a.incident-title").click();
     await page.locator("#root-causes .root-cause").first().waitFor();
     const causesShown = await page.evaluate(() => performance.now());
-    await page.waitForFunction(() => [...document.querySelectorAll("#anomalies figure.anomaly")].every((figure) => figure.querySelector("canvas")));
+    await page.waitForFunction(() => {
+      const figures = [...document.querySelectorAll("#anomalies figure.anomaly")];
+      return figures.length > 0 && figures.every((figure) => figure.querySelector("canvas"));
+    });
     const chartsDrawn = await page.evaluate(() => performance.now());
     report("incident page, click → ranked causes on screen", Math.round(causesShown - clicked));
     report("incident page, click → every anomaly chart drawn", Math.round(chartsDrawn - clicked));
