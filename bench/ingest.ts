@@ -349,7 +349,7 @@ function startBraid(): BraidRun {
     partial = lines.pop() ?? "";
     for (const line of lines) {
       if (line.includes('"range stored and committed"')) ranges.push({ at: process.hrtime.bigint(), ...(JSON.parse(line) as Omit<RangeTiming, "at">) });
-      else if (line.includes('"joined consumer group"')) resolveJoined(process.hrtime.bigint());
+      else if (line.includes('"joined consumer group"') && line.includes('"signal":"traces"')) resolveJoined(process.hrtime.bigint());
       else if (/"level":(40|50|60)/.test(line)) console.log(`  braid: ${line.slice(0, 300)}`);
     }
   });

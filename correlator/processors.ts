@@ -59,7 +59,7 @@ export async function runDetection(store: Store, settings: CorrelatorSettings, n
   if (previousWindowEnd !== undefined && window.windowEnd <= previousWindowEnd) return { windowEnd: window.windowEnd, anomalies: [], skipped: true };
   await computeEdges(store, window.windowStart - settings.bucketSeconds * 3, window.windowEnd);
   const { series: allSeries, windows } = await readRedSeries(store, window);
-  const edges = await readEdges(store, window.windowStart - graphLookbackSeconds, window.windowEnd);
+  const edges = await readEdges(store, window.windowStart - graphLookbackSeconds, window.windowEnd, "*");
   const series = seriesToJudge(allSeries, edges);
   const active = await readAnomaliesSeenSince(store, now - settings.resolveAfterSeconds);
   const anomalies = detectAnomalies({ series, windows, active, window, settings, version: nowMs });

@@ -74,10 +74,10 @@ interface AnomalyRow {
   Calls: string; Errors: string; ErrorCodes: Record<string, string>; AnomalousBuckets: number; Version: string;
 }
 
-const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
+export const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
   toUnixTimestamp(LastSeenAt) AS LastSeenAt, Score, Observed, Baseline, BaselineSpread, Calls, Errors, ErrorCodes, AnomalousBuckets, Version`;
 
-function toAnomaly(row: AnomalyRow): Anomaly {
+export function toAnomaly(row: AnomalyRow): Anomaly {
   return {
     anomalyId: row.AnomalyId, tenant: row.Tenant, node: row.Node, nodeType: row.NodeType, operation: row.Operation, kind: row.Kind,
     onsetAt: Number(row.OnsetAt), detectedAt: Number(row.DetectedAt), lastSeenAt: Number(row.LastSeenAt),
@@ -139,7 +139,7 @@ export async function computeEdges(store: Store, from: number, to: number): Prom
               'service' AS CalleeType, count() AS Calls, countIf(c.StatusCode = 'Error') AS Errors, sum(c.Duration) AS DurationSum,
               quantile(0.95)(c.Duration) AS DurationP95, anyIf(p.Peer, p.IsCall AND p.Peer != c.ServiceName) AS PeerName
        FROM (SELECT * FROM spans WHERE ParentSpanId != '' AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS c
-       INNER JOIN (SELECT TraceId, SpanId, ServiceName, IsCall, Peer FROM spans) AS p ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
+       INNER JOIN (SELECT Tenant, TraceId, SpanId, ServiceName, IsCall, Peer FROM spans) AS p ON c.Tenant = p.Tenant AND c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
        WHERE p.ServiceName != c.ServiceName
        GROUP BY Tenant, Bucket, Caller, Callee
        UNION ALL
@@ -148,8 +148,8 @@ export async function computeEdges(store: Store, from: number, to: number): Prom
               quantile(0.95)(s.Duration) AS DurationP95, '' AS PeerName
        FROM (SELECT * FROM spans WHERE IsCall AND Peer != '' AND Peer != ServiceName
                AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS s
-       LEFT JOIN (SELECT TraceId, ParentSpanId, groupUniqArray(ServiceName) AS ChildServices FROM spans WHERE ParentSpanId != '' GROUP BY TraceId, ParentSpanId) AS k
-         ON s.TraceId = k.TraceId AND s.SpanId = k.ParentSpanId
+       LEFT JOIN (SELECT Tenant, TraceId, ParentSpanId, groupUniqArray(ServiceName) AS ChildServices FROM spans WHERE ParentSpanId != '' GROUP BY Tenant, TraceId, ParentSpanId) AS k
+         ON s.Tenant = k.Tenant AND s.TraceId = k.TraceId AND s.SpanId = k.ParentSpanId
        WHERE empty(arrayFilter(x -> x != s.ServiceName, k.ChildServices))
        GROUP BY Tenant, Bucket, Caller, Callee
      )
@@ -166,14 +166,15 @@ export interface EdgeRow extends Edge {
   peerName: string;
 }
 
-export async function readEdges(store: Store, from: number, to: number, tenant?: string): Promise<EdgeRow[]> {
+/** Edges of one tenant, or of all with '*' (the API's operator value). */
+export async function readEdges(store: Store, from: number, to: number, tenant: string): Promise<EdgeRow[]> {
   const rows = await store.query<{ Tenant: string; Caller: string; Callee: string; CalleeType: NodeType; Calls: string; Errors: string; DurationSum: string; P95: number; PeerName: string }>(
     `SELECT Tenant, Caller, Callee, if(countIf(CalleeType = 'service') > 0, 'service', any(CalleeType)) AS CalleeType, sum(Calls) AS Calls, sum(Errors) AS Errors,
             sum(DurationSum) AS DurationSum, max(DurationP95) AS P95, anyIf(PeerName, PeerName != '') AS PeerName
      FROM {{db}}.braid_service_edges FINAL
-     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({tenant:String} = '' OR Tenant = {tenant:String})
+     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({tenant:String} = '*' OR Tenant = {tenant:String})
      GROUP BY Tenant, Caller, Callee ORDER BY Caller, Callee`,
-    { from, to, tenant: tenant ?? "" },
+    { from, to, tenant },
   );
   return resolveEdgeRows(
     rows.map((row) => ({
