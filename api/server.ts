@@ -15,6 +15,7 @@ import { boundedStore, QueryTimeoutError } from "./bounded-store.js";
 import type { Caller } from "./caller.js";
 import type { ApiDeps } from "./deps.js";
 import { auditRoutes } from "./routes/audit.js";
+import { changeRoutes } from "./routes/changes.js";
 import { keyRoutes } from "./routes/keys.js";
 import { alertRoutes } from "./routes/alerts.js";
 import { healthRoutes, type HealthCheck } from "./routes/health.js";
@@ -137,7 +138,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   await app.register(swagger, {
     openapi: {
       info: { title: "Braid API", version: "1" },
-      tags: [{ name: "incidents" }, { name: "traces" }, { name: "services" }, { name: "logs" }, { name: "errors" }, { name: "alerts" }, { name: "keys" }, { name: "operations" }],
+      tags: [{ name: "incidents" }, { name: "traces" }, { name: "services" }, { name: "logs" }, { name: "errors" }, { name: "alerts" }, { name: "changes" }, { name: "keys" }, { name: "operations" }],
       components: {
         securitySchemes: {
           bearerAuth: { type: "http", scheme: "bearer", description: "An API key: `Authorization: Bearer braid_…`" },
@@ -151,7 +152,7 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   app.get("/api/docs/openapi.json", { schema: { hide: true }, config: { public: true } }, async () => app.swagger());
 
   await app.register(async (scope) => healthRoutes(scope, { checks: options.health, registry: options.registry }));
-  for (const routes of [traceRoutes, incidentRoutes, anomalyRoutes, serviceRoutes, serviceDetailRoutes, logRoutes, errorsRoutes, glossaryRoutes, alertRoutes, ruleRoutes, silenceRoutes, auditRoutes]) {
+  for (const routes of [traceRoutes, incidentRoutes, anomalyRoutes, serviceRoutes, serviceDetailRoutes, logRoutes, errorsRoutes, glossaryRoutes, alertRoutes, ruleRoutes, silenceRoutes, auditRoutes, changeRoutes]) {
     await app.register(async (scope) => routes(scope, deps));
   }
   await app.register(async (scope) => keyRoutes(scope, { ...deps, keyRing }));

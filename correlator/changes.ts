@@ -56,3 +56,46 @@ export function attributeChanges(sightings: readonly AttributeSighting[], from: 
 export function changesNear(changes: readonly ChangeEvidence[], onset: number, lookBackSeconds: number, afterSeconds = 30): ChangeEvidence[] {
   return changes.filter((c) => c.at >= onset - lookBackSeconds && c.at <= onset + afterSeconds);
 }
+
+/** A change event as stored in braid_changes. */
+export interface AnnouncedChange {
+  changeId: string;
+  at: number;
+  service: string;
+  kind: string;
+  version: string;
+  previousVersion: string;
+  description: string;
+  author: string;
+  source: string;
+  url: string;
+}
+
+const kinds = new Set<ChangeEvidence["kind"]>(["deploy", "config", "feature_flag", "infrastructure", "other"]);
+
+/** An announced change as evidence: "deploy 1.4.3 (was 1.4.2) by ci via github-actions: raise the pool size". */
+export function announcedChange(change: AnnouncedChange): ChangeEvidence {
+  const kind = kinds.has(change.kind as ChangeEvidence["kind"]) ? (change.kind as ChangeEvidence["kind"]) : "other";
+  const label = { deploy: "deploy", config: "config change", feature_flag: "feature-flag change", infrastructure: "infrastructure change", other: "change", version: "version" }[kind];
+  const parts = [
+    label,
+    change.version ? ` ${change.version}${change.previousVersion ? ` (was ${change.previousVersion})` : ""}` : "",
+    change.author ? ` by ${change.author}` : "",
+    change.source ? ` via ${change.source}` : "",
+    change.description ? `: ${change.description}` : "",
+  ];
+  const detail: Record<string, string> = { source: change.source, author: change.author, url: change.url, version: change.version, previousVersion: change.previousVersion };
+  for (const key of Object.keys(detail)) if (!detail[key]) delete detail[key];
+  return { changeId: change.changeId, node: change.service, at: change.at, kind, what: `had a ${parts.join("")}`, detail };
+}
+
+/**
+ * Announced changes and the version changes seen in the spans, the same deploy once: a version
+ * change to the version an announced deploy of that service names, within 10 minutes of it, is
+ * that deploy (the announcement says more).
+ */
+export function mergeChanges(announced: readonly ChangeEvidence[], seen: readonly ChangeEvidence[]): ChangeEvidence[] {
+  const isAnnounced = (c: ChangeEvidence) =>
+    announced.some((a) => a.node === c.node && a.detail.version !== undefined && a.detail.version === c.detail.to && Math.abs(a.at - c.at) <= 600);
+  return [...announced, ...seen.filter((c) => !isAnnounced(c))].sort((a, b) => a.at - b.at || a.node.localeCompare(b.node));
+}

@@ -4,7 +4,7 @@ import type { CorrelatorSettings } from "../schemas/config.js";
 import type { Store } from "../store/index.js";
 import { attributeOrigins, type OriginCount } from "./boundary.js";
 import { defaultCauseOptions, restrictMemberships, separateCauses } from "./causes.js";
-import { attributeChanges, changesNear } from "./changes.js";
+import { announcedChange, attributeChanges, changesNear, mergeChanges } from "./changes.js";
 import { detectAnomalies, detectionWindow } from "./detect.js";
 import { buildDependencyGraph } from "./graph.js";
 import { planGrouping } from "./group.js";
@@ -16,6 +16,7 @@ import {
   readAnomaliesById,
   readAnomaliesSeenSince,
   readAttributeSightings,
+  readChangeEvents,
   readEdges,
   readErrorEvidence,
   readExemplarTraces,
@@ -122,7 +123,8 @@ async function readChanges(store: Store, settings: CorrelatorSettings, tenant: s
   const lookBackFrom = onset - settings.changeLookBackSeconds;
   // A value already there in the look-back's first minute was not a new one.
   const sightings = await readAttributeSightings(store, tenant, lookBackFrom, until, settings.changeAttributes);
-  return changesNear(attributeChanges(sightings, lookBackFrom + 60), onset, settings.changeLookBackSeconds);
+  const announced = (await readChangeEvents(store, tenant, lookBackFrom, until)).map(announcedChange);
+  return changesNear(mergeChanges(announced, attributeChanges(sightings, lookBackFrom + 60)), onset, settings.changeLookBackSeconds);
 }
 
 async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: string, anomalies: Anomaly[], graph: DependencyGraph, edges: readonly EdgeRow[], until: number): Promise<IncidentFacts> {

@@ -3,7 +3,7 @@
 import type { Store } from "../store/index.js";
 import { seriesKeyString, type DetectionWindow } from "./detect.js";
 import { callerSideErrorCodes, type RawOrigin } from "./boundary.js";
-import type { AttributeSighting } from "./changes.js";
+import type { AnnouncedChange, AttributeSighting } from "./changes.js";
 import { calleeTypeSql, isCallSql, peerNameSql, resolvePeer } from "./nodes.js";
 import type { SelfTime } from "./rank.js";
 import type { Anomaly, Edge, Incident, IncidentEvent, NodeType, RedSeries, SampleLog, WindowStats } from "./types.js";
@@ -357,6 +357,21 @@ export async function readAttributeSightings(store: Store, tenant: string, from:
     { tenant, from, to, attributes },
   );
   return rows.map((row) => ({ service: row.Service, attribute: row.Attribute, value: row.Value, firstSeen: Number(row.FirstSeen), lastSeen: Number(row.LastSeen), spans: Number(row.Spans) }));
+}
+
+/** Announced change events (braid_changes) of one tenant that took effect in [from, to). */
+export async function readChangeEvents(store: Store, tenant: string, from: number, to: number): Promise<AnnouncedChange[]> {
+  const rows = await store.query<{ ChangeId: string; At: number; Service: string; Kind: string; Version: string; PreviousVersion: string; Description: string; Author: string; Source: string; Url: string }>(
+    `SELECT ChangeId, toUnixTimestamp(At) AS At, Service, Kind, Version, PreviousVersion, Description, Author, Source, Url
+     FROM {{db}}.braid_changes FINAL
+     WHERE Tenant = {tenant:String} AND At >= toDateTime64({from:UInt32}, 9) AND At < toDateTime64({to:UInt32}, 9)
+     ORDER BY At, ChangeId LIMIT 200`,
+    { tenant, from, to },
+  );
+  return rows.map((row) => ({
+    changeId: row.ChangeId, at: Number(row.At), service: row.Service, kind: row.Kind, version: row.Version, previousVersion: row.PreviousVersion,
+    description: row.Description, author: row.Author, source: row.Source, url: row.Url,
+  }));
 }
 
 /** Traces that show a node at work: its failing calls first, then its slowest. `names` are the node's name and the peer names that stand for it. */

@@ -2,11 +2,12 @@
 // One bad message never stops the batch; it becomes a dead letter with its reason.
 import type { Encoding, Signal } from "../schemas/config.js";
 import type { SignalTable } from "../schemas/rows.js";
-import { MAX_FUTURE_NANOS, MAX_PAST_NANOS, normalizeAppLogLine, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext, type NormalizeStats } from "../normalizer/index.js";
+import { MAX_FUTURE_NANOS, MAX_PAST_NANOS, normalizeAppLogLine, normalizeChange, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext, type NormalizeStats } from "../normalizer/index.js";
 import { DecodeError, type DeadLetterCode } from "./decoders/decode-error.js";
 import { decodeProtoLogs, decodeProtoMetrics, decodeProtoTraces } from "./decoders/otlp-proto.js";
 import { decodeJsonLogs, decodeJsonMetrics, decodeJsonTraces } from "./decoders/otlp-json.js";
 import { validateLogs, validateTraces } from "./decoders/validate.js";
+import { decodeChangeEvent } from "./decoders/change-event.js";
 import type { IngestMessage } from "./message.js";
 import { messageEncoding, routeFor, type TopicRoute } from "./routing.js";
 
@@ -60,10 +61,12 @@ function decodeAndNormalize(signal: Signal, encoding: Encoding, value: Buffer, c
     }
     case "app_logs":
       return { otel_logs: [normalizeAppLogLine(value.toString("utf8"), ctx)] };
+    case "changes":
+      return { braid_changes: [normalizeChange(decodeChangeEvent(value), ctx)] };
   }
 }
 
-const emptyItems = (): Record<Signal, number> => ({ traces: 0, metrics: 0, logs: 0, app_logs: 0 });
+const emptyItems = (): Record<Signal, number> => ({ traces: 0, metrics: 0, logs: 0, app_logs: 0, changes: 0 });
 
 /**
  * The message's Kafka timestamp, as the normalizer's "now" (sanity window of timestamps, and the

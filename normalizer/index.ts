@@ -22,3 +22,4 @@ export { UNKNOWN_SERVICE } from "./resource.js";
 export { MAX_PAST_NANOS, MAX_FUTURE_NANOS } from "./time.js";
 export { renamedAttributes } from "./semconv.js";
 export { severityNumberOfLevel, severityTextOf } from "./severity.js";
+export { normalizeChange } from "./changes.js";

@@ -20,6 +20,7 @@ export const envSettings: Record<string, string> = {
   BRAID_LOGS_TOPIC: "kafka.logs.topic",
   BRAID_LOGS_ENCODING: "kafka.logs.encoding",
   BRAID_APP_LOGS_TOPIC: "kafka.appLogs.topic",
+  BRAID_CHANGES_TOPIC: "kafka.changes.topic",
   BRAID_DLQ_TOPIC: "kafka.deadLetterTopic",
   BRAID_KAFKA_MAX_MESSAGE_BYTES: "kafka.maxMessageBytes",
   BRAID_KAFKA_PARTITIONS_CONCURRENTLY: "kafka.partitionsConsumedConcurrently",

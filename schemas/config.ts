@@ -4,10 +4,10 @@
 import { z } from "zod";
 import { AlertingSettings } from "./alerting.js";
 
-export const Encoding = z.enum(["otlp_proto", "otlp_json", "app_log"]);
+export const Encoding = z.enum(["otlp_proto", "otlp_json", "app_log", "change_event"]);
 export type Encoding = z.infer<typeof Encoding>;
 
-export const Signal = z.enum(["traces", "metrics", "logs", "app_logs"]);
+export const Signal = z.enum(["traces", "metrics", "logs", "app_logs", "changes"]);
 export type Signal = z.infer<typeof Signal>;
 
 export const Role = z.enum(["ingest", "correlator", "api"]);
@@ -192,6 +192,8 @@ export const BraidConfig = z.object({
       metrics: topicSettings("otlp_metrics", "otlp_proto"),
       logs: topicSettings("otlp_logs", "otlp_proto"),
       appLogs: topicSettings("app_logs", "app_log"),
+      /** Change events (deploys, config and feature-flag changes) as JSON, one per message (schemas/changes.ts). */
+      changes: topicSettings("braid_changes", "change_event"),
       deadLetterTopic: topicName.default("braid_dlq"),
       /** Upper bound on one Kafka message; larger ones go to the dead-letter topic. */
       maxMessageBytes: positiveInt.default(8 * 1024 * 1024),

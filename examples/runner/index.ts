@@ -14,6 +14,9 @@ import type { Scenario, ScenarioFault } from "../../schemas/scenario.js";
 import { freePort, sleep, startChild, stopChild, waitHealthy, type Child } from "./processes.js";
 import { readScenario } from "./systems.js";
 
+/** The shop's Rust services (their default service.version is the crate's, 0.1.0; the Go ones say 1.4.2). */
+const rustServices = new Set(["payments", "inventory"]);
+
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
 /** Where scripts/build-examples.sh puts the binaries. */
@@ -30,9 +33,34 @@ export interface Topics {
   metrics: string;
   logs: string;
   appLogs: string;
+  /** Change events (deploys announced the way a CI/CD pipeline would). */
+  changes: string;
 }
 
-export const defaultTopics: Topics = { spans: "otlp_spans", metrics: "otlp_metrics", logs: "otlp_logs", appLogs: "app_logs" };
+export const defaultTopics: Topics = { spans: "otlp_spans", metrics: "otlp_metrics", logs: "otlp_logs", appLogs: "app_logs", changes: "braid_changes" };
+
+/** Announces a deploy on the changes topic, as a CI/CD pipeline would (schemas/changes.ts). */
+export async function announceDeploy(brokers: string[], topic: string, deploy: { service: string; version: string; previousVersion?: string; at: Date; scenario: string }): Promise<void> {
+  const kafka = new Kafka({ clientId: "braid-scenario-runner", brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  try {
+    const event = {
+      id: `${deploy.scenario}-${deploy.service}-${deploy.version}-${deploy.at.getTime()}`,
+      time: deploy.at.toISOString(),
+      service: deploy.service,
+      kind: "deploy",
+      version: deploy.version,
+      ...(deploy.previousVersion ? { previous_version: deploy.previousVersion } : {}),
+      description: `${deploy.service} ${deploy.version} rolled out`,
+      author: "scenario-runner",
+      source: "braid-scenario-runner",
+    };
+    await producer.send({ topic, acks: -1, messages: [{ key: event.id, value: JSON.stringify(event), headers: { "content-type": "application/json" } }] });
+  } finally {
+    await producer.disconnect().catch(() => {});
+  }
+}
 
 export interface RunOptions {
   /** Kafka bootstrap brokers (default BRAID_KAFKA_BROKERS, else 127.0.0.1:9092). */
@@ -268,6 +296,7 @@ async function runShopScenario(scenario: Scenario, file: string | undefined, opt
                 const service = fault.service;
                 if (fault.deploy) {
                   const at = await redeploy(fault);
+                  await announceDeploy(brokers, topics.changes, { service, version: fault.deploy.version, previousVersion: rustServices.has(service) ? "0.1.0" : "1.4.2", at, scenario: scenario.name }).catch((err: Error) => log(`[scenario] could not announce the deploy: ${err.message}`));
                   faultRuns.push({ ...fault, startedAt: at, endedAt: new Date(at.getTime() + fault.duration_s * scale * 1000) });
                   log(`[scenario] ${service} redeployed as ${fault.deploy.version} with ${fault.kind ?? "latency"} at ${at.toISOString()}`);
                   return resolve();

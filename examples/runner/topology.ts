@@ -8,7 +8,7 @@ import os from "node:os";
 import path from "node:path";
 import { Kafka, logLevel } from "kafkajs";
 import type { Scenario, ScenarioFault } from "../../schemas/scenario.js";
-import { buildExamples, defaultTopics, faultBody, processCpuSeconds, repoRoot, type FaultRun, type LoadSummary, type RunOptions, type RunResult, type Topics } from "./index.js";
+import { announceDeploy, buildExamples, defaultTopics, faultBody, processCpuSeconds, repoRoot, type FaultRun, type LoadSummary, type RunOptions, type RunResult, type Topics } from "./index.js";
 import { freePort, startChild, stopChild, waitHealthy, type Child } from "./processes.js";
 import { loadTopology } from "./systems.js";
 
@@ -117,6 +117,9 @@ export async function runTopologyScenario(scenario: Scenario, options: RunOption
         if (!res.ok || !body.at) throw new Error(`restart ${fault.service}: ${res.status} ${body.error ?? ""}`);
         log(`[scenario] ${fault.service} redeployed as ${fault.deploy.version} with ${fault.kind ?? "latency"} at ${body.at}`);
         const at = new Date(body.at);
+        await announceDeploy(brokers, topics.changes, { service: fault.service, version: fault.deploy.version, previousVersion: topology.services[fault.service]!.version, at, scenario: scenario.name }).catch((err: Error) =>
+          log(`[scenario] could not announce the deploy: ${err.message}`),
+        );
         return { ...fault, startedAt: at, endedAt: new Date(at.getTime() + fault.duration_s * scale * 1000) };
       }
       const res = await fetch(`${target}/admin/faults`, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(faultBody(fault, scale)) });

@@ -4,6 +4,7 @@ import { z } from "zod";
 import { AlertRuleFile, NotificationConfig } from "../alerting.js";
 import { Glossary } from "../glossary/schema.js";
 import { rowSchemasByTable } from "../rows.js";
+import { ChangeEvent } from "../changes.js";
 import { Scenario } from "../scenario.js";
 import { Topology } from "../topology.js";
 
@@ -33,6 +34,7 @@ export function jsonSchemaFiles(): JsonSchemaFile[] {
     render("alert-notifications.schema.json", "Braid notification configuration", "Routes and receivers (alerting.notificationsFile), in Alertmanager's shape.", NotificationConfig, "input"),
   );
   files.push(
+    render("change-event.schema.json", "Braid change event", "A deploy, configuration or feature-flag change, one JSON message on the changes topic (kafka.changes) or the body of POST /api/v1/changes.", ChangeEvent, "input"),
     render("topology.schema.json", "Braid example topology", "A system for the Go and Rust topology emitters (examples/topologies/*.yaml): services, operations, calls, databases, Kafka consumers.", Topology, "input"),
     render("scenario.schema.json", "Braid fault scenario", "A scenario of examples/scenarios: load, faults on a schedule, and the expected root cause(s).", Scenario, "input"),
   );

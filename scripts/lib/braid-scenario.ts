@@ -85,13 +85,14 @@ export async function runScenarioWithBraid(file: string, options: ScenarioOption
   const log = options.log ?? ((line: string) => process.stderr.write(`${line}\n`));
   const scenario: Scenario = readScenario(file);
   const suffix = `${scenario.name.replaceAll("-", "_")}_${Date.now().toString(36)}`;
-  const topics = { spans: `otlp_spans_${suffix}`, metrics: `otlp_metrics_${suffix}`, logs: `otlp_logs_${suffix}`, appLogs: `app_logs_${suffix}` };
+  const topics = { spans: `otlp_spans_${suffix}`, metrics: `otlp_metrics_${suffix}`, logs: `otlp_logs_${suffix}`, appLogs: `app_logs_${suffix}`, changes: `braid_changes_${suffix}` };
   const config = loadConfig({
     ...process.env,
     BRAID_TRACES_TOPIC: topics.spans,
     BRAID_METRICS_TOPIC: topics.metrics,
     BRAID_LOGS_TOPIC: topics.logs,
     BRAID_APP_LOGS_TOPIC: topics.appLogs,
+    BRAID_CHANGES_TOPIC: topics.changes,
     BRAID_DLQ_TOPIC: `braid_dlq_${suffix}`,
     BRAID_INCIDENTS_TOPIC: `braid_incidents_${suffix}`,
     BRAID_KAFKA_GROUP_ID: `braid_${suffix}`,

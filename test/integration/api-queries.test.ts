@@ -130,6 +130,7 @@ describe("on-call API", () => {
       "/api/v1/anomalies",
       "/api/v1/anomalies/{anomalyId}/series",
       "/api/v1/audit",
+      "/api/v1/changes",
       "/api/v1/errors",
       "/api/v1/glossary",
       "/api/v1/incidents",

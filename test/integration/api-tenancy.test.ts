@@ -25,6 +25,8 @@ const bootstrapKey = "bootstrap-key-for-the-tenancy-matrix-0123456789";
 let store: Store;
 let app: FastifyInstance;
 let seeded: TwoTenants;
+/** Change events the API was asked to publish: (tenant, service); the Kafka path itself is tested in changes.test.ts. */
+const published: { tenant: string | undefined; service: string }[] = [];
 /** Per tenant: keys, and ids of objects only that tenant has. */
 const fixture = {} as Record<Tenant, { readKey: string; writeKey: string; adminKey: string; keyId: string; incidentId: string; anomalyId: string; traceId: string; fingerprint: string; rule: string; silenceId: string }>;
 /** Each tenant's anomalies, as the correlator stored them. */
@@ -159,6 +161,25 @@ const matrix: Record<string, Check> = {
       expect(own.body.Tenant).toBe(asker);
     },
   },
+  "GET /api/v1/changes": {
+    kind: "list",
+    url: `/api/v1/changes?${wholeRange}`,
+    own: (body, tenant) => {
+      expect(body.Changes.length).toBeGreaterThan(0);
+      expect(body.Changes.every((c: { Tenant: string }) => c.Tenant === tenant)).toBe(true);
+    },
+  },
+  "POST /api/v1/changes": {
+    kind: "create",
+    check: async (asker) => {
+      const deploy = { time: new Date().toISOString(), service: `${asker}-svc`, kind: "deploy", version: "2.0.0" };
+      expect((await call("POST", "/api/v1/changes", fixture[asker].readKey, deploy)).status).toBe(403);
+      const own = await call("POST", `/api/v1/changes?tenant=${otherOf(asker)}`, fixture[asker].writeKey, deploy);
+      expect(own.status).toBe(202);
+      // A tenant's key announces for its own tenant, whatever the query asks.
+      expect(published.filter((p) => p.service === `${asker}-svc`).map((p) => p.tenant)).toEqual([asker]);
+    },
+  },
   "GET /api/v1/alerts": {
     kind: "list",
     url: "/api/v1/alerts?limit=500",
@@ -262,7 +283,15 @@ beforeAll(async () => {
   writeFileSync(path.join(rulesDir, "every-tenant.yaml"), everyTenantRules);
   seeded = await seedTwoTenants(store, { rulesDir });
   app = await buildApi({
-    deps: { store, logger: createLogger("silent"), alerting: { rulesDir } },
+    deps: {
+      store,
+      logger: createLogger("silent"),
+      alerting: { rulesDir },
+      publishChange: async (event, tenant) => {
+        published.push({ tenant, service: event.service });
+        return { changeId: "chg_test", tenant: tenant ?? "default", topic: "braid_changes" };
+      },
+    },
     tracer: trace.getTracer("test"),
     registry: createMetricsRegistry(),
     health: [],
@@ -299,6 +328,12 @@ beforeAll(async () => {
     fixture[tenant].traceId = lonely(tenant);
   }
   sharedTraceId = seeded.acmeRows[0]!.TraceId;
+  // One stored change event per tenant.
+  for (const tenant of tenants) {
+    await store.insert("braid_changes", [
+      { ChangeId: `chg-${tenant}`, At: `${BigInt(seeded.versions[0]!.startedAt) * 1_000_000_000n}`, Service: ownNames[tenant][0]!, Kind: "deploy", Version: "1.4.3", PreviousVersion: "", Description: "", Author: "", Source: "ci", Url: "", Attributes: {}, Tenant: tenant, IngestedAt: new Date().toISOString() },
+    ]);
+  }
   // An API rule of the operator's that evaluates for every tenant.
   expect((await call("POST", "/api/v1/rules", bootstrapKey, { ...ownRule("acme"), name: "every-tenant", labels: {} })).status).toBe(201);
   await app.flushAudit();

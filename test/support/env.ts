@@ -51,6 +51,7 @@ export function isolatedConfig(suffix: string, chdbPath: string, overrides: Brai
       metrics: { topic: `otlp_metrics_${suffix}`, encoding: "otlp_proto" },
       logs: { topic: `otlp_logs_${suffix}`, encoding: "otlp_proto" },
       appLogs: { topic: `app_logs_${suffix}`, encoding: "app_log" },
+      changes: { topic: `braid_changes_${suffix}`, encoding: "change_event" },
       deadLetterTopic: `braid_dlq_${suffix}`,
     },
     store: { database: `otel_${suffix}`.replace(/[^A-Za-z0-9_]/g, "_"), chdbPath },
