@@ -45,7 +45,8 @@ export const paginationFields = {
 /** The range a request asks for, with defaults applied. */
 export function resolveRange(query: { from?: number; to?: number }, now = Date.now()): { fromMs: number; toMs: number } {
   const toMs = query.to ?? now;
-  return { fromMs: query.from ?? toMs - defaultRangeMs, toMs };
+  // Never before the epoch: the store binds times as unsigned seconds.
+  return { fromMs: query.from ?? Math.max(0, toMs - defaultRangeMs), toMs };
 }
 
 /** Adds the range checks (from before to, at most maxRangeDays) to a query schema. */
