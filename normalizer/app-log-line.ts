@@ -78,8 +78,11 @@ function timeOf(value: unknown): string | undefined {
   return undefined;
 }
 
-const traceIdKeys = ["trace_id", "traceId", "traceID", "trace.id", "otel.trace_id", "trace-id"];
-const spanIdKeys = ["span_id", "spanId", "spanID", "span.id", "otel.span_id", "span-id"];
+/** Fields of a JSON log line read as its trace id and span id (top level, tracing's fields and span). */
+export const TRACE_ID_FIELDS: readonly string[] = ["trace_id", "traceId", "traceID", "trace.id", "otel.trace_id", "trace-id"];
+export const SPAN_ID_FIELDS: readonly string[] = ["span_id", "spanId", "spanID", "span.id", "otel.span_id", "span-id"];
+const traceIdKeys = TRACE_ID_FIELDS;
+const spanIdKeys = SPAN_ID_FIELDS;
 
 function findId(sources: (Json | undefined)[], keys: readonly string[], bytes: 16 | 8): string {
   for (const source of sources) {
@@ -108,7 +111,9 @@ function gcpTraceId(value: unknown): string {
   return m ? m[1]!.toLowerCase() : "";
 }
 
-const serviceKeys = ["service.name", "service", "service_name", "svc"];
+/** Fields of a JSON log line read as its service name (top level, or tracing's fields). */
+export const SERVICE_FIELDS: readonly string[] = ["service.name", "service", "service_name", "svc"];
+const serviceKeys = SERVICE_FIELDS;
 
 function detectFormat(o: Json): AppLogFormat {
   if ("timestamp" in o && (isObject(o.fields) || typeof o.target === "string")) return "tracing-subscriber";

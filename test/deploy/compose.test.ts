@@ -47,6 +47,13 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  it("runs `braid serve` for each Braid role, from an image whose entry point is the braid command", () => {
+    const dockerfile = readFileSync(path.join(root, "deploy/Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/app\/node_modules\/.bin\/tsx", "\/app\/bin\/braid.ts"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["serve"\]$/m);
+    for (const name of ["braid-ingest", "braid-correlator", "braid-api"]) expect(compose.services[name]!.command, name).toEqual(["serve"]);
+  });
+
   it("starts the shop's binaries that the Dockerfiles build", () => {
     const built: Record<string, string[]> = { "deploy/emitters/go.Dockerfile": ["frontend", "checkout", "loadgen"], "deploy/emitters/rust.Dockerfile": ["payments", "inventory"] };
     for (const name of ["frontend", "checkout", "loadgen", "payments", "inventory"]) {
