@@ -5,4 +5,6 @@ import type { Store } from "../store/index.js";
 export interface ApiDeps {
   store: Store;
   logger: Logger;
+  /** Alerting: where file rules are read from (the API lists and validates them). */
+  alerting?: { rulesDir?: string };
 }

@@ -7,12 +7,15 @@ import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCom
 import type { Registry } from "prom-client";
 import { openAccessCaller, type Caller } from "./caller.js";
 import type { ApiDeps } from "./deps.js";
+import { alertRoutes } from "./routes/alerts.js";
 import { healthRoutes, type HealthCheck } from "./routes/health.js";
 import { errorsRoutes } from "./routes/errors.js";
 import { glossaryRoutes } from "./routes/glossary.js";
 import { incidentRoutes } from "./routes/incidents.js";
 import { logRoutes } from "./routes/logs.js";
+import { ruleRoutes } from "./routes/rules.js";
 import { serviceRoutes } from "./routes/services.js";
+import { silenceRoutes } from "./routes/silences.js";
 import { traceRoutes } from "./routes/traces.js";
 
 export interface ApiOptions {
@@ -76,13 +79,13 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   );
 
   await app.register(swagger, {
-    openapi: { info: { title: "Braid API", version: "1" }, tags: [{ name: "incidents" }, { name: "traces" }, { name: "services" }, { name: "logs" }, { name: "errors" }, { name: "operations" }] },
+    openapi: { info: { title: "Braid API", version: "1" }, tags: [{ name: "incidents" }, { name: "traces" }, { name: "services" }, { name: "logs" }, { name: "errors" }, { name: "alerts" }, { name: "operations" }] },
     transform: jsonSchemaTransform,
   });
   app.get("/api/docs/openapi.json", { schema: { hide: true } }, async () => app.swagger());
 
   await app.register(async (scope) => healthRoutes(scope, { checks: options.health, registry: options.registry }));
-  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes, errorsRoutes, glossaryRoutes]) {
+  for (const routes of [traceRoutes, incidentRoutes, serviceRoutes, logRoutes, errorsRoutes, glossaryRoutes, alertRoutes, ruleRoutes, silenceRoutes]) {
     await app.register(async (scope) => routes(scope, options.deps));
   }
   for (const routes of options.extraRoutes ?? []) await app.register(async (scope) => routes(scope, options.deps));

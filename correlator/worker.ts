@@ -5,7 +5,7 @@
 import type { Tracer } from "@opentelemetry/api";
 import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
-import { Partitioners, type Kafka, type Producer } from "kafkajs";
+import { Partitioners, type CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 import { Counter, type Registry } from "prom-client";
 import type { CorrelatorSettings } from "../schemas/config.js";
@@ -18,6 +18,8 @@ export interface CorrelatorDeps {
   redisUrl: string;
   store: Store;
   kafka: Kafka;
+  /** Compression of the incident events' record batches (kafka.producerCompression); none when unset. */
+  producerCompression?: CompressionTypes;
   logger: Logger;
   tracer: Tracer;
   registry: Registry;
@@ -84,6 +86,7 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
           await producer.send({
             topic: settings.incidentTopic,
             acks: -1,
+            compression: deps.producerCompression,
             messages: result.incidents.map((incident) => ({
               key: incident.incidentId,
               value: JSON.stringify({ type: "incident", incident, events: result.events.filter((e) => e.incidentId === incident.incidentId) }),

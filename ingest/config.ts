@@ -1,12 +1,16 @@
 // The ingest role's settings: what it reads from BraidConfig (documented in schemas/config.ts) plus
 // the consumer tunables that are not user settings, each with its value and the reason for it.
 import type { BraidConfig } from "../schemas/config.js";
+import type { CompressionTypes } from "kafkajs";
+import { compressionTypeOf } from "./compression.js";
 import { topicRoutes, type TopicRoute } from "./routing.js";
 
 export interface IngestSettings {
   groupId: string;
   routes: TopicRoute[];
   deadLetterTopic: string;
+  /** Compression of the dead letters' record batches (kafka.producerCompression). */
+  producerCompression: CompressionTypes;
   /** Topics created when missing (named topics and the DLQ; regex routes match what exists). */
   topicsToCreate: string[];
   partitions: number;
@@ -45,6 +49,7 @@ export function ingestSettings(config: BraidConfig): IngestSettings {
     groupId: config.kafka.groupId,
     routes,
     deadLetterTopic: config.kafka.deadLetterTopic,
+    producerCompression: compressionTypeOf[config.kafka.producerCompression],
     topicsToCreate: [...new Set([...named, config.kafka.deadLetterTopic])],
     partitions: config.kafka.partitions,
     replicationFactor: config.kafka.replicationFactor,

@@ -90,7 +90,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
   const workers = new PartitionWorkers({
     group,
     store,
-    deadLetters: kafkaDeadLetterSink(producer, settings.deadLetterTopic, group),
+    deadLetters: kafkaDeadLetterSink(producer, settings.deadLetterTopic, group, settings.producerCompression),
     batchOptions,
     metrics,
     tracer,

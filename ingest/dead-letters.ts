@@ -1,6 +1,6 @@
 // The dead-letter topic: the original key and bytes, plus headers that say where the message came
 // from and why it could not be stored, so it can be inspected, fixed and replayed.
-import type { Message, Producer } from "kafkajs";
+import type { CompressionTypes, Message, Producer } from "kafkajs";
 import type { DeadLetter } from "./batch.js";
 
 export const deadLetterHeaders = {
@@ -51,8 +51,8 @@ const recordBytes = (record: Message) => (record.value as Buffer | null)?.length
  * as too large (the source topic may allow larger ones) is sent with its first 64 KiB and the header
  * braid.dlq.value.truncated = its original size, rather than blocking the partition forever.
  */
-export function kafkaDeadLetterSink(producer: Producer, topic: string, group: string): DeadLetterSink {
-  const send = (messages: Message[]) => producer.send({ topic, acks: -1, messages });
+export function kafkaDeadLetterSink(producer: Producer, topic: string, group: string, compression?: CompressionTypes): DeadLetterSink {
+  const send = (messages: Message[]) => producer.send({ topic, acks: -1, compression, messages });
   return {
     async send(letters) {
       const records = letters.map((letter) => deadLetterRecord(letter, group));

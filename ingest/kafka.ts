@@ -1,8 +1,10 @@
 // kafkajs client construction, with kafkajs' own log lines routed through pino.
 import { Kafka, logLevel, type LogEntry } from "kafkajs";
 import type { Logger } from "pino";
+import { registerCompressionCodecs } from "./compression.js";
 
 export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+  registerCompressionCodecs();
   const kafkaLogger = options.logger.child({ component: "kafkajs" });
   return new Kafka({
     clientId: options.clientId,

@@ -11,6 +11,7 @@ import { hexIdFromText } from "./ids.js";
 import { ORIGINAL_SEVERITY_ATTRIBUTE } from "./logs.js";
 import { mergeExtraAttributes, UNKNOWN_SERVICE } from "./resource.js";
 import { severityNumberOfLevel, severityTextOf } from "./severity.js";
+import { wellFormed } from "./text.js";
 import { epochNumberToNanos, parseGoStdLogTime, parseRfc3339Nanos, timestampProblem, timeWindow } from "./time.js";
 
 export type AppLogFormat = "zap" | "zerolog" | "slog" | "tracing-subscriber" | "slog-rs" | "env_logger" | "json" | "plain";
@@ -49,7 +50,7 @@ function isObject(value: unknown): value is Json {
 }
 
 function text(value: unknown): string {
-  if (typeof value === "string") return value;
+  if (typeof value === "string") return wellFormed(value);
   if (value === undefined || value === null) return "";
   if (typeof value === "number" || typeof value === "boolean") return String(value);
   try {
@@ -205,7 +206,7 @@ function parseJsonLine(o: Json): ParsedLine {
     format,
     language: languageOfFormat[format],
     time: timeOf(time),
-    level: typeof level === "string" ? level : typeof level === "number" ? String(level) : "",
+    level: typeof level === "string" ? wellFormed(level) : typeof level === "number" ? String(level) : "",
     message: text(message),
     scope,
     errorText: errorText === undefined ? undefined : text(errorText),
@@ -252,7 +253,7 @@ function parseLine(line: string, ctx: NormalizeContext): ParsedLine {
 
 /** One raw application log line (Go zap/zerolog/slog JSON, Rust tracing-subscriber JSON, or plain text). Never throws. */
 export function normalizeAppLogLine(line: string, ctx: NormalizeContext): LogRow {
-  const raw = typeof line === "string" ? line.replace(/\r?\n$/, "") : String(line);
+  const raw = wellFormed(typeof line === "string" ? line.replace(/\r?\n$/, "") : String(line));
   try {
     return buildRow(raw, parseLine(raw, ctx), ctx);
   } catch {
@@ -283,7 +284,7 @@ function buildRow(raw: string, parsed: ParsedLine, ctx: NormalizeContext): LogRo
   }
   const resourceAttributes: Record<string, string> = Object.create(null) as Record<string, string>;
   mergeExtraAttributes(resourceAttributes, ctx);
-  let serviceName = parsed.service ?? resourceAttributes["service.name"];
+  let serviceName = parsed.service === undefined ? resourceAttributes["service.name"] : wellFormed(parsed.service);
   if (!serviceName || !serviceName.trim()) {
     serviceName = UNKNOWN_SERVICE;
     if (stats) stats.missingServiceName++;

@@ -4,6 +4,7 @@
 import type { AnyValue, KeyValue } from "../schemas/otlp/types.js";
 import { TRUNCATION_MARKER, type NormalizeLimits, type NormalizeStats } from "./context.js";
 import { addCurrentNames, isDeprecatedKey } from "./semconv.js";
+import { truncateText, wellFormed } from "./text.js";
 
 const MAX_DEPTH = 16;
 
@@ -35,10 +36,10 @@ function plainValue(value: AnyValue | undefined, depth: number): unknown {
   return null;
 }
 
-/** An AnyValue as the string stored in a map column or Body. */
+/** An AnyValue as the (well-formed) string stored in a map column or Body. */
 export function anyValueToString(value: AnyValue | undefined): string {
   if (!value || typeof value !== "object") return "";
-  if (typeof value.stringValue === "string") return value.stringValue;
+  if (typeof value.stringValue === "string") return wellFormed(value.stringValue);
   if (value.stringValue !== undefined && value.stringValue !== null) return String(value.stringValue);
   if (value.boolValue !== undefined && value.boolValue !== null) return value.boolValue ? "true" : "false";
   if (value.intValue !== undefined && value.intValue !== null) return String(value.intValue);
@@ -46,6 +47,7 @@ export function anyValueToString(value: AnyValue | undefined): string {
   if (value.bytesValue instanceof Uint8Array) return Buffer.from(value.bytesValue).toString("base64");
   if (value.arrayValue || value.kvlistValue) {
     try {
+      // JSON.stringify writes lone surrogates inside as \u escapes: the result is well-formed.
       return JSON.stringify(plainValue(value, 0));
     } catch {
       return "";
@@ -59,7 +61,8 @@ export function limitValue(value: string, limits: NormalizeLimits, stats: Normal
   const max = limits.maxAttributeValueLength;
   if (value.length <= max) return value;
   if (stats) stats.truncatedAttributes++;
-  return max > TRUNCATION_MARKER.length ? value.slice(0, max - TRUNCATION_MARKER.length) + TRUNCATION_MARKER : value.slice(0, Math.max(0, max));
+  // truncateText never cuts between the two halves of a surrogate pair (a lone half is not storable).
+  return max > TRUNCATION_MARKER.length ? truncateText(value, max - TRUNCATION_MARKER.length) + TRUNCATION_MARKER : truncateText(value, max);
 }
 
 /**
@@ -74,7 +77,7 @@ export function attributeMap(kvs: readonly KeyValue[] | undefined, limits: Norma
   for (let i = 0; i < kvs.length; i++) {
     const kv: KeyValue | undefined = kvs[i];
     if (!kv || typeof kv.key !== "string") continue;
-    const key = kv.key;
+    const key = wellFormed(kv.key);
     if (out[key] === undefined) {
       if (count >= limits.maxAttributesPerItem) {
         if (stats) stats.droppedAttributes++;
@@ -94,13 +97,14 @@ export function limitRecord(record: Record<string, string>, limits: NormalizeLim
   const out: Record<string, string> = Object.create(null) as Record<string, string>;
   let count = 0;
   let deprecated: string[] | undefined;
-  for (const key of Object.keys(record)) {
+  for (const rawKey of Object.keys(record)) {
     if (count >= limits.maxAttributesPerItem) {
       if (stats) stats.droppedAttributes++;
       continue;
     }
     count++;
-    out[key] = limitValue(record[key]!, limits, stats);
+    const key = wellFormed(rawKey);
+    out[key] = limitValue(wellFormed(record[rawKey]!), limits, stats);
     if (isDeprecatedKey(key)) (deprecated ??= []).push(key);
   }
   if (deprecated) addCurrentNames(out, deprecated);

@@ -52,6 +52,8 @@ export interface NormalizeStats {
   unparsedLogLines: number;
   /** Metrics with no data of a known type (skipped: nothing to store). */
   unknownMetricTypes: number;
+  /** Values past what their column holds, stored as the nearest value it holds (times after 2262-04-11). */
+  clampedValues: number;
 }
 
 export function newNormalizeStats(): NormalizeStats {
@@ -65,5 +67,6 @@ export function newNormalizeStats(): NormalizeStats {
     invalidIds: 0,
     unparsedLogLines: 0,
     unknownMetricTypes: 0,
+    clampedValues: 0,
   };
 }

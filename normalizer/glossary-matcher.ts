@@ -8,6 +8,7 @@ import { ERROR_CODE_ATTRIBUTE } from "../schemas/glossary/codegen.js";
 import { grpcCodeNames, type ErrorClass, type ErrorSeverity, type Glossary, type GlossaryEntry, type MessagePattern } from "../schemas/glossary/schema.js";
 import { AhoCorasick } from "./aho-corasick.js";
 import { errorFingerprint } from "./fingerprint.js";
+import { truncateText } from "./text.js";
 
 export { ERROR_CODE_ATTRIBUTE };
 
@@ -262,7 +263,7 @@ function consider(rules: readonly CompiledRule[] | undefined, by: MatchedBy, sig
 
 function trimMessage(text: string): string {
   const t = text.trim();
-  return t.length > ERROR_MESSAGE_MAX_CHARS ? t.slice(0, ERROR_MESSAGE_MAX_CHARS) : t;
+  return truncateText(t, ERROR_MESSAGE_MAX_CHARS);
 }
 
 /** The winning rule for an error, or undefined when nothing matches. */

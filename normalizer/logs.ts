@@ -5,6 +5,7 @@ import { anyValueToString, attributeMap, limitValue } from "./attributes.js";
 import { DEFAULT_LIMITS, type NormalizeContext, type NormalizeLimits } from "./context.js";
 import { logErrorSignal, matchSignal } from "./error-signals.js";
 import { idToHex } from "./ids.js";
+import { textField } from "./text.js";
 import { resourceInfo, type ResourceInfo } from "./resource.js";
 import { otlpSeverity } from "./severity.js";
 import { nanosString, timestampProblem, timeWindow, type TimeWindow } from "./time.js";
@@ -44,7 +45,7 @@ function logRow(record: LogRecord, resource: ResourceInfo, resourceSchemaUrl: st
   const stats = ctx.stats;
   const attributes = attributeMap(record.attributes, limits, stats);
   const severity = otlpSeverity(record.severityNumber, record.severityText);
-  const originalText = typeof record.severityText === "string" ? record.severityText : "";
+  const originalText = textField(record.severityText);
   if (originalText && originalText.toUpperCase() !== severity.text && attributes[ORIGINAL_SEVERITY_ATTRIBUTE] === undefined) {
     attributes[ORIGINAL_SEVERITY_ATTRIBUTE] = limitValue(originalText, limits, stats);
   }
@@ -71,7 +72,7 @@ function logRow(record: LogRecord, resource: ResourceInfo, resourceSchemaUrl: st
     ScopeVersion: scope.version,
     ScopeAttributes: scope.attributes,
     LogAttributes: attributes,
-    EventName: typeof record.eventName === "string" ? record.eventName : "",
+    EventName: textField(record.eventName),
     LogFormat: "otlp",
     ...error,
     SourceLanguage: resource.language,
@@ -88,14 +89,14 @@ export function normalizeLogs(req: ExportLogsServiceRequest, ctx: NormalizeConte
   for (const resourceLogs of arrayOf(req?.resourceLogs)) {
     if (!resourceLogs) continue;
     const resource = resourceInfo(resourceLogs.resource, ctx, limits);
-    const resourceSchemaUrl = typeof resourceLogs.schemaUrl === "string" ? resourceLogs.schemaUrl : "";
+    const resourceSchemaUrl = textField(resourceLogs.schemaUrl);
     for (const scopeLogs of arrayOf(resourceLogs.scopeLogs)) {
       if (!scopeLogs) continue;
       const scope: Scope = {
-        name: typeof scopeLogs.scope?.name === "string" ? scopeLogs.scope.name : "",
-        version: typeof scopeLogs.scope?.version === "string" ? scopeLogs.scope.version : "",
+        name: textField(scopeLogs.scope?.name),
+        version: textField(scopeLogs.scope?.version),
         attributes: attributeMap(scopeLogs.scope?.attributes, limits, ctx.stats),
-        schemaUrl: typeof scopeLogs.schemaUrl === "string" ? scopeLogs.schemaUrl : "",
+        schemaUrl: textField(scopeLogs.schemaUrl),
       };
       for (const record of arrayOf(scopeLogs.logRecords)) {
         if (record && typeof record === "object") rows.push(logRow(record, resource, resourceSchemaUrl, scope, ctx, limits, window));

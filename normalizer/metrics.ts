@@ -4,16 +4,25 @@ import type { Exemplar, ExportMetricsServiceRequest, Metric, NumberDataPoint } f
 import { attributeMap } from "./attributes.js";
 import { DEFAULT_LIMITS, type NormalizeContext, type NormalizeLimits, type NormalizeStats } from "./context.js";
 import { idToHex } from "./ids.js";
+import { textField } from "./text.js";
 import { resourceInfo, type ResourceInfo } from "./resource.js";
-import { nanosString, timestampProblem, timeWindow, type TimeWindow } from "./time.js";
+import { nanosString, storableNanos, timestampProblem, timeWindow, type TimeWindow } from "./time.js";
 
 function arrayOf<T>(value: T[] | undefined): T[] {
   return Array.isArray(value) ? value : [];
 }
 
-function finite(value: unknown): number {
-  const n = typeof value === "number" ? value : typeof value === "string" ? Number(value) : NaN;
-  return Number.isFinite(n) ? n : 0;
+/**
+ * A Float64 column value. NaN and ±Infinity are kept (OTLP allows them and Float64 holds them);
+ * an absent value is 0, as the exporter writes it. int64 values (strings) become the nearest double.
+ */
+function float(value: unknown): number {
+  if (typeof value === "number") return value;
+  if (typeof value === "string") {
+    const n = Number(value);
+    return Number.isNaN(n) && !/^\s*nan\s*$/i.test(value) ? 0 : n;
+  }
+  return 0;
 }
 
 /** An Int32 column value (Scale, offsets, AggregationTemporality); 0 when out of range. */
@@ -36,6 +45,7 @@ interface Shared {
   window: TimeWindow;
   stats: NormalizeStats | undefined;
   invalidId: () => void;
+  clamped: () => void;
 }
 
 interface Common {
@@ -71,13 +81,15 @@ function pointColumns(point: PointBase, shared: Shared) {
   }
   return {
     Attributes: attributeMap(point.attributes, shared.limits, shared.stats),
-    StartTimeUnix: nanosString(point.startTimeUnixNano),
+    // 0 (absent: OTLP makes the start time optional, and gauges rarely have one) is kept and
+    // stored as 1970-01-01T00:00:00Z, as the exporter writes it.
+    StartTimeUnix: storableNanos(point.startTimeUnixNano, shared.clamped),
     TimeUnix: time,
     Flags: uint32(point.flags),
   };
 }
 
-function exemplarColumns(exemplars: Exemplar[] | undefined, shared: Shared) {
+function exemplarColumns(exemplars: Exemplar[] | undefined, pointTime: string, shared: Shared) {
   const list = arrayOf(exemplars);
   const out = {
     "Exemplars.FilteredAttributes": new Array<Record<string, string>>(list.length),
@@ -89,8 +101,10 @@ function exemplarColumns(exemplars: Exemplar[] | undefined, shared: Shared) {
   for (let i = 0; i < list.length; i++) {
     const exemplar = list[i] ?? {};
     out["Exemplars.FilteredAttributes"][i] = attributeMap(exemplar.filteredAttributes, shared.limits, shared.stats);
-    out["Exemplars.TimeUnix"][i] = nanosString(exemplar.timeUnixNano);
-    out["Exemplars.Value"][i] = exemplar.asDouble !== undefined && exemplar.asDouble !== null ? finite(exemplar.asDouble) : finite(exemplar.asInt);
+    // An exemplar without a time gets its point's time.
+    const time = nanosString(exemplar.timeUnixNano);
+    out["Exemplars.TimeUnix"][i] = time === "0" ? pointTime : storableNanos(time, shared.clamped);
+    out["Exemplars.Value"][i] = exemplar.asDouble !== undefined && exemplar.asDouble !== null ? float(exemplar.asDouble) : float(exemplar.asInt);
     out["Exemplars.SpanId"][i] = idToHex(exemplar.spanId, 8, shared.invalidId);
     out["Exemplars.TraceId"][i] = idToHex(exemplar.traceId, 16, shared.invalidId);
   }
@@ -98,7 +112,7 @@ function exemplarColumns(exemplars: Exemplar[] | undefined, shared: Shared) {
 }
 
 function numberValue(point: NumberDataPoint): number {
-  return point.asDouble !== undefined && point.asDouble !== null ? finite(point.asDouble) : finite(point.asInt);
+  return point.asDouble !== undefined && point.asDouble !== null ? float(point.asDouble) : float(point.asInt);
 }
 
 function addMetric(metric: Metric, common: Common, rows: MetricRows, shared: Shared): void {
@@ -107,7 +121,8 @@ function addMetric(metric: Metric, common: Common, rows: MetricRows, shared: Sha
     known = true;
     for (const p of arrayOf(metric.gauge.dataPoints)) {
       if (!p) continue;
-      const row: GaugeRow = { ...common, ...pointColumns(p, shared), ...exemplarColumns(p.exemplars, shared), Value: numberValue(p) };
+      const point = pointColumns(p, shared);
+      const row: GaugeRow = { ...common, ...point, ...exemplarColumns(p.exemplars, point.TimeUnix, shared), Value: numberValue(p) };
       rows.otel_metrics_gauge.push(row);
     }
   }
@@ -117,7 +132,8 @@ function addMetric(metric: Metric, common: Common, rows: MetricRows, shared: Sha
     const monotonic = metric.sum.isMonotonic === true;
     for (const p of arrayOf(metric.sum.dataPoints)) {
       if (!p) continue;
-      const row: SumRow = { ...common, ...pointColumns(p, shared), ...exemplarColumns(p.exemplars, shared), Value: numberValue(p), AggregationTemporality: temporality, IsMonotonic: monotonic };
+      const point = pointColumns(p, shared);
+      const row: SumRow = { ...common, ...point, ...exemplarColumns(p.exemplars, point.TimeUnix, shared), Value: numberValue(p), AggregationTemporality: temporality, IsMonotonic: monotonic };
       rows.otel_metrics_sum.push(row);
     }
   }
@@ -126,16 +142,17 @@ function addMetric(metric: Metric, common: Common, rows: MetricRows, shared: Sha
     const temporality = int(metric.histogram.aggregationTemporality);
     for (const p of arrayOf(metric.histogram.dataPoints)) {
       if (!p) continue;
+      const point = pointColumns(p, shared);
       const row: HistogramRow = {
         ...common,
-        ...pointColumns(p, shared),
-        ...exemplarColumns(p.exemplars, shared),
+        ...point,
+        ...exemplarColumns(p.exemplars, point.TimeUnix, shared),
         Count: uint64String(p.count),
-        Sum: finite(p.sum),
+        Sum: float(p.sum),
         BucketCounts: arrayOf(p.bucketCounts).map(uint64String),
-        ExplicitBounds: arrayOf(p.explicitBounds).map(finite),
-        Min: finite(p.min),
-        Max: finite(p.max),
+        ExplicitBounds: arrayOf(p.explicitBounds).map(float),
+        Min: float(p.min),
+        Max: float(p.max),
         AggregationTemporality: temporality,
       };
       rows.otel_metrics_histogram.push(row);
@@ -146,20 +163,21 @@ function addMetric(metric: Metric, common: Common, rows: MetricRows, shared: Sha
     const temporality = int(metric.exponentialHistogram.aggregationTemporality);
     for (const p of arrayOf(metric.exponentialHistogram.dataPoints)) {
       if (!p) continue;
+      const point = pointColumns(p, shared);
       const row: ExponentialHistogramRow = {
         ...common,
-        ...pointColumns(p, shared),
-        ...exemplarColumns(p.exemplars, shared),
+        ...point,
+        ...exemplarColumns(p.exemplars, point.TimeUnix, shared),
         Count: uint64String(p.count),
-        Sum: finite(p.sum),
+        Sum: float(p.sum),
         Scale: int(p.scale),
         ZeroCount: uint64String(p.zeroCount),
         PositiveOffset: int(p.positive?.offset),
         PositiveBucketCounts: arrayOf(p.positive?.bucketCounts).map(uint64String),
         NegativeOffset: int(p.negative?.offset),
         NegativeBucketCounts: arrayOf(p.negative?.bucketCounts).map(uint64String),
-        Min: finite(p.min),
-        Max: finite(p.max),
+        Min: float(p.min),
+        Max: float(p.max),
         AggregationTemporality: temporality,
       };
       rows.otel_metrics_exponential_histogram.push(row);
@@ -174,9 +192,9 @@ function addMetric(metric: Metric, common: Common, rows: MetricRows, shared: Sha
         ...common,
         ...pointColumns(p, shared),
         Count: uint64String(p.count),
-        Sum: finite(p.sum),
-        "ValueAtQuantiles.Quantile": quantiles.map((q) => finite(q?.quantile)),
-        "ValueAtQuantiles.Value": quantiles.map((q) => finite(q?.value)),
+        Sum: float(p.sum),
+        "ValueAtQuantiles.Quantile": quantiles.map((q) => float(q?.quantile)),
+        "ValueAtQuantiles.Value": quantiles.map((q) => float(q?.value)),
       };
       rows.otel_metrics_summary.push(row);
     }
@@ -200,22 +218,25 @@ export function normalizeMetrics(req: ExportMetricsServiceRequest, ctx: Normaliz
     invalidId: () => {
       if (ctx.stats) ctx.stats.invalidIds++;
     },
+    clamped: () => {
+      if (ctx.stats) ctx.stats.clampedValues++;
+    },
   };
   for (const resourceMetrics of arrayOf(req?.resourceMetrics)) {
     if (!resourceMetrics) continue;
     const resource: ResourceInfo = resourceInfo(resourceMetrics.resource, ctx, limits);
-    const resourceSchemaUrl = typeof resourceMetrics.schemaUrl === "string" ? resourceMetrics.schemaUrl : "";
+    const resourceSchemaUrl = textField(resourceMetrics.schemaUrl);
     for (const scopeMetrics of arrayOf(resourceMetrics.scopeMetrics)) {
       if (!scopeMetrics) continue;
       const scope = scopeMetrics.scope;
       const scopeCommon = {
         ResourceAttributes: resource.attributes,
         ResourceSchemaUrl: resourceSchemaUrl,
-        ScopeName: typeof scope?.name === "string" ? scope.name : "",
-        ScopeVersion: typeof scope?.version === "string" ? scope.version : "",
+        ScopeName: textField(scope?.name),
+        ScopeVersion: textField(scope?.version),
         ScopeAttributes: attributeMap(scope?.attributes, limits, ctx.stats),
         ScopeDroppedAttrCount: uint32(scope?.droppedAttributesCount),
-        ScopeSchemaUrl: typeof scopeMetrics.schemaUrl === "string" ? scopeMetrics.schemaUrl : "",
+        ScopeSchemaUrl: textField(scopeMetrics.schemaUrl),
         ServiceName: resource.serviceName,
         SourceLanguage: resource.language,
         Tenant: ctx.tenant,
@@ -225,9 +246,9 @@ export function normalizeMetrics(req: ExportMetricsServiceRequest, ctx: Normaliz
         if (!metric || typeof metric !== "object") continue;
         const common: Common = {
           ...scopeCommon,
-          MetricName: typeof metric.name === "string" ? metric.name : "",
-          MetricDescription: typeof metric.description === "string" ? metric.description : "",
-          MetricUnit: typeof metric.unit === "string" ? metric.unit : "",
+          MetricName: textField(metric.name),
+          MetricDescription: textField(metric.description),
+          MetricUnit: textField(metric.unit),
         };
         addMetric(metric, common, rows, shared);
       }

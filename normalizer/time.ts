@@ -8,6 +8,8 @@
 // `braid.timestamp_fixup` (spans and logs), and stats.timestampFixups is incremented. Metric points
 // are fixed the same way but flagged only in stats, because their attributes identify the series.
 
+import { MAX_STORABLE_NANOS } from "../schemas/rows.js";
+
 export const MAX_PAST_NANOS = 30n * 24n * 3600n * 1_000_000_000n;
 export const MAX_FUTURE_NANOS = 3600n * 1_000_000_000n;
 
@@ -53,6 +55,18 @@ export function nanosString(value: unknown): string {
     return nanosString(String(value));
   }
   return "0";
+}
+
+/**
+ * A time that is stored as it came, with no sanity window (start times, event and exemplar times):
+ * the canonical decimal string, with a time past DateTime64(9)'s last instant (year 2262; OTLP's
+ * fixed64 reaches 2554) written as that instant. `clamped` is called when that happens.
+ */
+export function storableNanos(value: unknown, clamped?: () => void): string {
+  const nanos = nanosString(value);
+  if (nanos.length < 19 || (nanos.length === 19 && nanos <= MAX_STORABLE_NANOS)) return nanos;
+  clamped?.();
+  return MAX_STORABLE_NANOS;
 }
 
 /** Why a timestamp needs fixing, or undefined when it is fine. */

@@ -5,8 +5,9 @@ import { attributeMap } from "./attributes.js";
 import { DEFAULT_LIMITS, type NormalizeContext, type NormalizeLimits } from "./context.js";
 import { matchSignal, spanErrorSignal } from "./error-signals.js";
 import { idToHex } from "./ids.js";
+import { textField } from "./text.js";
 import { resourceInfo, type ResourceInfo } from "./resource.js";
-import { nanosAdd, nanosDiff, nanosString, timestampProblem, timeWindow, type TimeWindow } from "./time.js";
+import { nanosAdd, nanosDiff, nanosString, storableNanos, timestampProblem, timeWindow, type TimeWindow } from "./time.js";
 
 const spanKinds: TraceRow["SpanKind"][] = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];
 const statusCodes: TraceRow["StatusCode"][] = ["Unset", "Ok", "Error"];
@@ -20,6 +21,7 @@ interface Shared {
   limits: NormalizeLimits;
   window: TimeWindow;
   invalidId: () => void;
+  clamped: () => void;
 }
 
 function spanRow(span: Span, resource: ResourceInfo, scopeName: string, scopeVersion: string, shared: Shared): TraceRow {
@@ -28,7 +30,7 @@ function spanRow(span: Span, resource: ResourceInfo, scopeName: string, scopeVer
   const attributes = attributeMap(span.attributes, limits, stats);
   const kind = spanKinds[typeof span.kind === "number" ? span.kind : 0] ?? "Unspecified";
   const statusNumber = typeof span.status?.code === "number" ? span.status.code : 0;
-  const statusMessage = typeof span.status?.message === "string" ? span.status.message : "";
+  const statusMessage = textField(span.status?.message);
 
   let start = nanosString(span.startTimeUnixNano);
   const end = nanosString(span.endTimeUnixNano);
@@ -49,11 +51,12 @@ function spanRow(span: Span, resource: ResourceInfo, scopeName: string, scopeVer
   let exception: Record<string, string> | undefined;
   for (let i = 0; i < events.length; i++) {
     const event = events[i] ?? {};
-    let time = nanosString(event.timeUnixNano);
-    // Event times follow the span's fix-up (offset kept) so they stay inside it.
-    if (problem) time = time === "0" || problem === "missing" ? start : nanosAdd(start, nanosDiff(time, nanosString(span.startTimeUnixNano)));
-    eventTimes[i] = time;
-    const name = typeof event.name === "string" ? event.name : "";
+    const time = nanosString(event.timeUnixNano);
+    // An event without a time is placed at the span's start; event times follow the span's
+    // fix-up (offset kept) so they stay inside it.
+    if (time === "0" || problem === "missing") eventTimes[i] = start;
+    else eventTimes[i] = storableNanos(problem ? nanosAdd(start, nanosDiff(time, nanosString(span.startTimeUnixNano))) : time, shared.clamped);
+    const name = textField(event.name);
     eventNames[i] = name;
     const attrs = attributeMap(event.attributes, limits, stats);
     eventAttributes[i] = attrs;
@@ -69,7 +72,7 @@ function spanRow(span: Span, resource: ResourceInfo, scopeName: string, scopeVer
     const link = links[i] ?? {};
     linkTraceIds[i] = idToHex(link.traceId, 16, shared.invalidId);
     linkSpanIds[i] = idToHex(link.spanId, 8, shared.invalidId);
-    linkStates[i] = typeof link.traceState === "string" ? link.traceState : "";
+    linkStates[i] = textField(link.traceState);
     linkAttributes[i] = attributeMap(link.attributes, limits, stats);
   }
 
@@ -81,8 +84,8 @@ function spanRow(span: Span, resource: ResourceInfo, scopeName: string, scopeVer
     TraceId: idToHex(span.traceId, 16, shared.invalidId),
     SpanId: idToHex(span.spanId, 8, shared.invalidId),
     ParentSpanId: idToHex(span.parentSpanId, 8, shared.invalidId),
-    TraceState: typeof span.traceState === "string" ? span.traceState : "",
-    SpanName: typeof span.name === "string" ? span.name : "",
+    TraceState: textField(span.traceState),
+    SpanName: textField(span.name),
     SpanKind: kind,
     ServiceName: resource.serviceName,
     ResourceAttributes: resource.attributes,
@@ -117,14 +120,17 @@ export function normalizeTraces(req: ExportTraceServiceRequest, ctx: NormalizeCo
     invalidId: () => {
       if (ctx.stats) ctx.stats.invalidIds++;
     },
+    clamped: () => {
+      if (ctx.stats) ctx.stats.clampedValues++;
+    },
   };
   for (const resourceSpans of arrayOf(req?.resourceSpans)) {
     if (!resourceSpans) continue;
     const resource = resourceInfo(resourceSpans.resource, ctx, limits);
     for (const scopeSpans of arrayOf(resourceSpans.scopeSpans)) {
       if (!scopeSpans) continue;
-      const scopeName = typeof scopeSpans.scope?.name === "string" ? scopeSpans.scope.name : "";
-      const scopeVersion = typeof scopeSpans.scope?.version === "string" ? scopeSpans.scope.version : "";
+      const scopeName = textField(scopeSpans.scope?.name);
+      const scopeVersion = textField(scopeSpans.scope?.version);
       for (const span of arrayOf(scopeSpans.spans)) {
         if (span && typeof span === "object") rows.push(spanRow(span, resource, scopeName, scopeVersion, shared));
       }

@@ -7,7 +7,8 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { buildApi, type HealthCheck } from "../api/index.js";
 import { startCorrelator, type CorrelatorHandle } from "../correlator/index.js";
-import { createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
+import { startAlerting, type AlertingHandle } from "../correlator/alerting/index.js";
+import { compressionTypeOf, createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
 import type { BraidConfig } from "../schemas/config.js";
 import { openStore, type Store } from "../store/index.js";
 import { createLogger } from "./logger.js";
@@ -23,6 +24,7 @@ export interface BraidProcess {
   apiAddress?: string;
   ingest?: IngestHandle;
   correlator?: CorrelatorHandle;
+  alerting?: AlertingHandle;
   api?: FastifyInstance;
   /** Stops the roles in reverse order of start; safe to call twice. */
   stop(): Promise<void>;
@@ -68,9 +70,17 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
     }
 
     if (config.roles.includes("correlator")) {
-      const correlator = await startCorrelator({ settings: config.correlator, redisUrl: config.redis.url, store, kafka, logger, tracer: telemetry.tracer, registry });
+      const correlator = await startCorrelator({ settings: config.correlator, redisUrl: config.redis.url, store, kafka, producerCompression: compressionTypeOf[config.kafka.producerCompression], logger, tracer: telemetry.tracer, registry });
       cleanups.push(() => correlator.stop());
       proc.correlator = correlator;
+      if (config.alerting.enabled) {
+        const alerting = await startAlerting({
+          settings: config.alerting, queuePrefix: config.correlator.queuePrefix, redisUrl: config.redis.url, store, logger, tracer: telemetry.tracer, registry,
+          externalUrl: `http://${config.api.host}:${config.api.port}`,
+        });
+        cleanups.push(() => alerting.stop());
+        proc.alerting = alerting;
+      }
     }
 
     if (config.roles.includes("api")) {
@@ -79,7 +89,7 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
         { name: "kafka", check: async () => void (await kafkaAdmin.describeCluster()) },
         { name: "redis", check: async () => void (await redis.ping()) },
       ];
-      const api = await buildApi({ deps: { store, logger }, tracer: telemetry.tracer, registry, health });
+      const api = await buildApi({ deps: { store, logger, alerting: { rulesDir: config.alerting.rulesDir } }, tracer: telemetry.tracer, registry, health });
       const address = await api.listen({ host: config.api.host, port: config.api.port });
       cleanups.push(() => api.close());
       proc.api = api;

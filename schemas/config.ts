@@ -2,6 +2,7 @@
 // come from environment variables (see `settingsFromEnv` in runtime/config.ts for the names) and
 // optionally a YAML/JSON file named by BRAID_CONFIG; the environment wins over the file.
 import { z } from "zod";
+import { AlertingSettings } from "./alerting.js";
 
 export const Encoding = z.enum(["otlp_proto", "otlp_json", "app_log"]);
 export type Encoding = z.infer<typeof Encoding>;
@@ -111,6 +112,12 @@ export const BraidConfig = z.object({
       /** Partitions processed in parallel by one ingest process. */
       partitionsConsumedConcurrently: positiveInt.default(2),
       maxBytesPerPartition: positiveInt.default(4 * 1024 * 1024),
+      /**
+       * Compression of the record batches Braid itself produces (dead letters, incident events).
+       * Braid reads every codec whatever this says; none (the Collector's and Java client's default)
+       * keeps the topics readable by any consumer.
+       */
+      producerCompression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none"),
     })
     .prefault({}),
   tenancy: z
@@ -138,6 +145,8 @@ export const BraidConfig = z.object({
     })
     .prefault({}),
   correlator: CorrelatorSettings.prefault({}),
+  /** Alert rules and notifications (schemas/alerting.ts). */
+  alerting: AlertingSettings.prefault({}),
   redis: z.object({ url: z.string().regex(/^rediss?:\/\//, "redis://host:port").default("redis://127.0.0.1:6379") }).prefault({}),
   api: z.object({ host: z.string().min(1).default("127.0.0.1"), port: port.default(8080) }).prefault({}),
   telemetry: z

@@ -4,12 +4,29 @@
 // ingest to the API. Nested columns use ClickHouse's flattened "Parent.Child" array names.
 import { z } from "zod";
 
-/** Nanoseconds since the Unix epoch as a decimal string (fits DateTime64(9) and keeps precision). */
-export const UnixNanos = z.string().regex(/^\d{1,20}$/, "nanoseconds since the Unix epoch, as a decimal string");
+/** The last instant DateTime64(9) holds (2262-04-11T23:47:16.854775807Z), in nanoseconds. */
+export const MAX_STORABLE_NANOS = "9223372036854775807";
+
+/**
+ * Nanoseconds since the Unix epoch as a decimal string (exact, whatever the language reading it),
+ * from 0 (1970-01-01, e.g. an absent gauge start time) to MAX_STORABLE_NANOS. The store writes it
+ * to ClickHouse as UTC date-time text (store/row-encoding.ts), never as a bare number.
+ */
+export const UnixNanos = z
+  .string()
+  .regex(/^(0|[1-9]\d{0,18})$/, "nanoseconds since the Unix epoch, as a decimal string without leading zeros")
+  .refine((value) => value.length < 19 || value <= MAX_STORABLE_NANOS, `at most ${MAX_STORABLE_NANOS} (the last instant DateTime64(9) holds)`);
 /** Lowercase hex of 16 bytes (trace) or 8 bytes (span); empty when absent. */
 export const TraceIdHex = z.string().regex(/^([0-9a-f]{32})?$/, "32 lowercase hex characters or empty");
 export const SpanIdHex = z.string().regex(/^([0-9a-f]{16})?$/, "16 lowercase hex characters or empty");
 export const AttributeMap = z.record(z.string(), z.string());
+/** A Float64 column value: any double, NaN and ±Infinity included (OTLP allows them; Float64 holds them). */
+export const Float64 = z
+  .custom<number>((value) => typeof value === "number", "expected a number (NaN and ±Infinity allowed)")
+  .meta({
+    anyOf: [{ type: "number" }, { enum: ["nan", "inf", "-inf"] }],
+    description: 'a double; NaN and ±Infinity are written "nan", "inf", "-inf" in JSON, as ClickHouse reads them',
+  });
 
 /** Source language values written to SourceLanguage. `unknown` when nothing tells. */
 export const SourceLanguage = z.enum(["go", "rust", "java", "python", "nodejs", "dotnet", "cpp", "ruby", "php", "erlang", "swift", "webjs", "unknown"]);
@@ -101,17 +118,17 @@ const metricCommon = {
 const exemplarColumns = {
   "Exemplars.FilteredAttributes": z.array(AttributeMap),
   "Exemplars.TimeUnix": z.array(UnixNanos),
-  "Exemplars.Value": z.array(z.number()),
+  "Exemplars.Value": z.array(Float64),
   "Exemplars.SpanId": z.array(z.string()),
   "Exemplars.TraceId": z.array(z.string()),
 };
 const UInt64String = z.string().regex(/^\d+$/);
 
-export const GaugeRow = z.object({ ...metricCommon, ...exemplarColumns, Value: z.number() });
+export const GaugeRow = z.object({ ...metricCommon, ...exemplarColumns, Value: Float64 });
 export const SumRow = z.object({
   ...metricCommon,
   ...exemplarColumns,
-  Value: z.number(),
+  Value: Float64,
   AggregationTemporality: z.number().int(),
   IsMonotonic: z.boolean(),
 });
@@ -119,34 +136,34 @@ export const HistogramRow = z.object({
   ...metricCommon,
   ...exemplarColumns,
   Count: UInt64String,
-  Sum: z.number(),
+  Sum: Float64,
   BucketCounts: z.array(UInt64String),
-  ExplicitBounds: z.array(z.number()),
-  Min: z.number(),
-  Max: z.number(),
+  ExplicitBounds: z.array(Float64),
+  Min: Float64,
+  Max: Float64,
   AggregationTemporality: z.number().int(),
 });
 export const ExponentialHistogramRow = z.object({
   ...metricCommon,
   ...exemplarColumns,
   Count: UInt64String,
-  Sum: z.number(),
+  Sum: Float64,
   Scale: z.number().int(),
   ZeroCount: UInt64String,
   PositiveOffset: z.number().int(),
   PositiveBucketCounts: z.array(UInt64String),
   NegativeOffset: z.number().int(),
   NegativeBucketCounts: z.array(UInt64String),
-  Min: z.number(),
-  Max: z.number(),
+  Min: Float64,
+  Max: Float64,
   AggregationTemporality: z.number().int(),
 });
 export const SummaryRow = z.object({
   ...metricCommon,
   Count: UInt64String,
-  Sum: z.number(),
-  "ValueAtQuantiles.Quantile": z.array(z.number()),
-  "ValueAtQuantiles.Value": z.array(z.number()),
+  Sum: Float64,
+  "ValueAtQuantiles.Quantile": z.array(Float64),
+  "ValueAtQuantiles.Value": z.array(Float64),
 });
 export type GaugeRow = z.infer<typeof GaugeRow>;
 export type SumRow = z.infer<typeof SumRow>;
@@ -174,3 +191,30 @@ export const rowSchemasByTable = {
   otel_metrics_summary: SummaryRow,
 } as const;
 export type SignalTable = keyof typeof rowSchemasByTable;
+
+/**
+ * The columns of each signal table whose canonical value is not written to ClickHouse as-is:
+ * times (UnixNanos) and floats that may be NaN or ±Infinity (which JSON cannot carry). The store's
+ * row encoding (store/row-encoding.ts) converts exactly these; every other column is inserted as
+ * the normalizer produced it.
+ */
+export interface EncodedColumns {
+  times: readonly string[];
+  timeArrays: readonly string[];
+  floats: readonly string[];
+  floatArrays: readonly string[];
+}
+
+const metricTimes = ["StartTimeUnix", "TimeUnix"];
+const exemplarTimes = ["Exemplars.TimeUnix"];
+const exemplarValues = ["Exemplars.Value"];
+
+export const encodedColumnsByTable: Record<SignalTable, EncodedColumns> = {
+  otel_traces: { times: ["Timestamp"], timeArrays: ["Events.Timestamp"], floats: [], floatArrays: [] },
+  otel_logs: { times: ["Timestamp"], timeArrays: [], floats: [], floatArrays: [] },
+  otel_metrics_gauge: { times: metricTimes, timeArrays: exemplarTimes, floats: ["Value"], floatArrays: exemplarValues },
+  otel_metrics_sum: { times: metricTimes, timeArrays: exemplarTimes, floats: ["Value"], floatArrays: exemplarValues },
+  otel_metrics_histogram: { times: metricTimes, timeArrays: exemplarTimes, floats: ["Sum", "Min", "Max"], floatArrays: ["ExplicitBounds", ...exemplarValues] },
+  otel_metrics_exponential_histogram: { times: metricTimes, timeArrays: exemplarTimes, floats: ["Sum", "Min", "Max"], floatArrays: exemplarValues },
+  otel_metrics_summary: { times: metricTimes, timeArrays: [], floats: ["Sum"], floatArrays: ["ValueAtQuantiles.Quantile", "ValueAtQuantiles.Value"] },
+};

@@ -24,10 +24,10 @@ build_go() {
   command -v go >/dev/null || { log "go is required (1.22+) to build examples/go"; exit 1; }
   local hash; hash=$(sources_hash "$dir" "$(go version)" -name '*.go' ! -name '*_test.go' -o -name go.mod -o -name go.sum)
   if [ "${BRAID_EXAMPLES_FORCE:-0}" != 1 ] && [ -f "$out/.source-hash" ] && [ "$(cat "$out/.source-hash")" = "$hash" ] \
-    && [ -x "$out/frontend" ] && [ -x "$out/checkout" ] && [ -x "$out/loadgen" ]; then
+    && [ -x "$out/frontend" ] && [ -x "$out/checkout" ] && [ -x "$out/loadgen" ] && [ -x "$out/kafka-produce" ]; then
     log "go: up to date"; return 0
   fi
-  log "go: building frontend, checkout, loadgen"
+  log "go: building frontend, checkout, loadgen, kafka-produce"
   local start=$SECONDS
   mkdir -p "$out"
   (cd "$dir" && go build -trimpath -o "$out/" ./cmd/...)

@@ -1,6 +1,7 @@
 // A ClickHouse server through the official @clickhouse/client (docker-compose, production,
 // clusters). Same SQL and the same parameter binding as the embedded chDB driver.
 import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { encodeRowsForInsert } from "./row-encoding.js";
 import { StoreError, assertIdentifier, withDatabase, type InsertOptions, type QueryParams, type Store } from "./store.js";
 
 export interface ClickHouseStoreOptions {
@@ -32,7 +33,7 @@ export class ClickHouseStore implements Store {
     try {
       await this.client.insert({
         table: `${this.database}.${assertIdentifier(table, "table")}`,
-        values: rows as object[],
+        values: encodeRowsForInsert(table, rows) as object[],
         format: "JSONEachRow",
         clickhouse_settings: options.dedupToken ? { insert_deduplication_token: options.dedupToken } : {},
       });

@@ -5,7 +5,9 @@ import type { Anomaly, Incident } from "../../correlator/index.js";
 import type { ApiDeps } from "../deps.js";
 import { checkRange, paginationFields, resolveRange, seconds, timeRangeFields } from "../params.js";
 import { getIncident, listIncidents, type IncidentEventRow } from "../queries/incidents.js";
+import { alertsOfIncident } from "../queries/alerts.js";
 import { ErrorBody } from "../schemas.js";
+import { Alert, apiAlert } from "./alerts.js";
 
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
@@ -62,6 +64,7 @@ const IncidentDetail = IncidentSummary.extend({
   Anomalies: z.array(Anomaly),
   ExemplarTraceIds: z.array(z.string()),
   SampleLogs: z.array(z.object({ Timestamp: z.string(), ServiceName: z.string(), SeverityText: z.string(), Body: z.string(), TraceId: z.string(), ErrorCode: z.string() })),
+  Alerts: z.array(Alert).describe("Alerts that fired while the incident was open, on its services"),
 });
 
 function apiRootCause(candidate: Incident["rootCauses"][number]): z.infer<typeof RootCause> {
@@ -158,6 +161,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         Anomalies: anomalies.map(apiAnomaly),
         ExemplarTraceIds: incident.exemplarTraceIds,
         SampleLogs: incident.sampleLogs.map((log) => ({ Timestamp: log.timestamp, ServiceName: log.serviceName, SeverityText: log.severityText, Body: log.body, TraceId: log.traceId, ErrorCode: log.errorCode })),
+        Alerts: (await alertsOfIncident(deps.store, request.caller.tenant, incident.incidentId)).map(apiAlert),
       };
     },
   );

@@ -21,7 +21,7 @@ function render(name: string, title: string, description: string, schema: z.ZodT
 export function jsonSchemaFiles(): JsonSchemaFile[] {
   const files: JsonSchemaFile[] = [];
   for (const [table, schema] of Object.entries(rowSchemasByTable)) {
-    files.push(render(`${table}.row.schema.json`, `${table} row`, `One row of the ClickHouse table ${table} as Braid inserts it (JSONEachRow): column name → value.`, schema, "output"));
+    files.push(render(`${table}.row.schema.json`, `${table} row`, `One canonical row of the ClickHouse table ${table}, as Braid's normalizer produces it: column name → value. The store inserts it with JSONEachRow, writing times as UTC date-time text (store/row-encoding.ts).`, schema, "output"));
   }
   files.push(
     render("glossary.schema.json", "Braid error glossary", "The shared error glossary file (schemas/glossary/glossary.yaml, generated/glossary.json, GET /api/v1/glossary).", Glossary, "input"),

@@ -27,6 +27,29 @@ export interface OtlpTypes {
 
 let cached: OtlpTypes | undefined;
 
+/**
+ * proto3 says string fields hold UTF-8 and protobufjs rejects a whole message whose strings do
+ * not ("The encoded data was not valid for encoding utf-8"). Producers do send such bytes (a log
+ * body read from a file, an attribute from a C library) and the Collector's pdata passes them on,
+ * so Braid decodes them like the Collector instead of dead-lettering the batch: invalid sequences
+ * become U+FFFD (normalizer/text.ts makes the rest storable).
+ */
+function acceptAnyStringBytes(namespace: protobuf.NamespaceBase): void {
+  for (const nested of namespace.nestedArray) {
+    if (nested instanceof protobuf.Type) {
+      for (const field of nested.fieldsArray) {
+        if (field.type !== "string") continue;
+        // protobufjs 8 resolves editions features while loading and picks the string reader from
+        // the resolved feature when it generates a decoder; there is no public setter after load.
+        const features = (field as unknown as { _features?: Record<string, unknown> })._features;
+        if (!features || !("utf8_validation" in features)) throw new Error(`protobufjs changed how it resolves features: cannot relax UTF-8 checks of ${field.fullName}`);
+        features.utf8_validation = "NONE";
+      }
+    }
+    if (nested instanceof protobuf.Namespace) acceptAnyStringBytes(nested);
+  }
+}
+
 /** The OTLP request types, loaded once per process. Throws with the fix when the protos are missing. */
 export function otlpTypes(): OtlpTypes {
   if (cached) return cached;
@@ -37,6 +60,7 @@ export function otlpTypes(): OtlpTypes {
   const root = new protobuf.Root();
   root.resolvePath = (_origin, target) => path.join(dir, target);
   root.loadSync(serviceFiles, { keepCase: false });
+  acceptAnyStringBytes(root);
   root.resolveAll();
   cached = {
     root,

@@ -10,6 +10,7 @@ import type { Admin } from "kafkajs";
 import { encodeTraces, newSpanId, newTraceId, traceRequest, type TestSpan } from "../../scripts/lib/otlp-builder.js";
 import { deepMerge } from "../../runtime/config.js";
 import type { BraidConfig, BraidConfigInput } from "../../schemas/config.js";
+import { otlpTypes } from "../../schemas/otlp/index.js";
 import { ChdbStore, type Store } from "../../store/index.js";
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
@@ -147,3 +148,43 @@ export async function metricValue(apiAddress: string, name: string, labels: Reco
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const otlpValue = (value: string | number) => (typeof value === "string" ? { stringValue: value } : { intValue: value });
+const otlpAttributes = (attributes: Record<string, string | number>) => Object.entries(attributes).map(([key, value]) => ({ key, value: otlpValue(value) }));
+
+/** One ExportLogsServiceRequest of `count` log records, each with a unique body (returned). */
+export function logMessage(service: string, count: number, resourceAttributes: Record<string, string | number> = {}): { value: Buffer; bodies: string[] } {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const bodies = Array.from({ length: count }, (_, i) => `log ${i} of ${newSpanId().toString("hex")}`);
+  const type = otlpTypes().ExportLogsServiceRequest;
+  const request = {
+    resourceLogs: [
+      {
+        resource: { attributes: otlpAttributes({ "service.name": service, ...resourceAttributes }) },
+        scopeLogs: [{ scope: { name: "braid.test" }, logRecords: bodies.map((body, i) => ({ timeUnixNano: String(now + BigInt(i)), severityNumber: 9, severityText: "INFO", body: { stringValue: body } })) }],
+      },
+    ],
+  };
+  return { value: Buffer.from(type.encode(type.fromObject(request)).finish()), bodies };
+}
+
+/** One ExportMetricsServiceRequest with one gauge of `count` points, each of its own series (attributes `series`, `point`). */
+export function gaugeMessage(service: string, count: number, resourceAttributes: Record<string, string | number> = {}): { value: Buffer; points: number } {
+  const now = BigInt(Date.now()) * 1_000_000n;
+  const series = newSpanId().toString("hex");
+  const type = otlpTypes().ExportMetricsServiceRequest;
+  const request = {
+    resourceMetrics: [
+      {
+        resource: { attributes: otlpAttributes({ "service.name": service, ...resourceAttributes }) },
+        scopeMetrics: [
+          {
+            scope: { name: "braid.test" },
+            metrics: [{ name: "test.gauge", gauge: { dataPoints: Array.from({ length: count }, (_, i) => ({ startTimeUnixNano: String(now - 1_000_000_000n), timeUnixNano: String(now + BigInt(i)), asDouble: i, attributes: otlpAttributes({ series, point: i }) })) } }],
+          },
+        ],
+      },
+    ],
+  };
+  return { value: Buffer.from(type.encode(type.fromObject(request)).finish()), points: count };
+}

@@ -2,9 +2,11 @@
 // and disconnected after them (the hooks are registered in the calling file or describe block).
 import { Kafka, Partitioners, logLevel } from "kafkajs";
 import { afterAll, beforeAll } from "vitest";
+import { registerCompressionCodecs } from "../../ingest/index.js";
 import { kafkaBrokers, requireServices } from "./env.js";
 
 export function useKafkaClients(clientId: string) {
+  registerCompressionCodecs();
   const kafka = new Kafka({ clientId, brokers: [kafkaBrokers], logLevel: logLevel.NOTHING });
   const admin = kafka.admin();
   const producer = kafka.producer({ createPartitioner: Partitioners.DefaultPartitioner });

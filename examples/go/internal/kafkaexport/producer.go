@@ -22,9 +22,12 @@ type Config struct {
 	LogsTopic    string
 	AppLogsTopic string
 	ClientID     string
+	// Compression of the record batches: none, gzip, snappy, lz4 or zstd.
+	Compression string
 }
 
-// ConfigFromEnv reads BRAID_KAFKA_BROKERS (comma separated) and BRAID_TOPIC_{SPANS,METRICS,LOGS,APP_LOGS}.
+// ConfigFromEnv reads BRAID_KAFKA_BROKERS (comma separated), BRAID_TOPIC_{SPANS,METRICS,LOGS,APP_LOGS}
+// and BRAID_KAFKA_COMPRESSION (default none, as the Collector's Kafka exporter).
 func ConfigFromEnv(clientID string) Config {
 	return Config{
 		Brokers:      strings.Split(envOr("BRAID_KAFKA_BROKERS", "127.0.0.1:9092"), ","),
@@ -33,7 +36,25 @@ func ConfigFromEnv(clientID string) Config {
 		LogsTopic:    envOr("BRAID_TOPIC_LOGS", "otlp_logs"),
 		AppLogsTopic: envOr("BRAID_TOPIC_APP_LOGS", "app_logs"),
 		ClientID:     clientID,
+		Compression:  envOr("BRAID_KAFKA_COMPRESSION", "none"),
 	}
+}
+
+// codec is franz-go's codec for a compression name as the Java client and the Collector spell it.
+func codec(name string) (kgo.CompressionCodec, error) {
+	switch name {
+	case "", "none":
+		return kgo.NoCompression(), nil
+	case "gzip":
+		return kgo.GzipCompression(), nil
+	case "snappy":
+		return kgo.SnappyCompression(), nil
+	case "lz4":
+		return kgo.Lz4Compression(), nil
+	case "zstd":
+		return kgo.ZstdCompression(), nil
+	}
+	return kgo.CompressionCodec{}, fmt.Errorf("compression %q is not one of none, gzip, snappy, lz4, zstd", name)
 }
 
 func envOr(key, fallback string) string {
@@ -53,13 +74,17 @@ type Producer struct {
 }
 
 func NewProducer(cfg Config) (*Producer, error) {
+	compression, err := codec(cfg.Compression)
+	if err != nil {
+		return nil, err
+	}
 	client, err := kgo.NewClient(
 		kgo.SeedBrokers(cfg.Brokers...),
 		kgo.ClientID(cfg.ClientID),
 		kgo.AllowAutoTopicCreation(),
-		// The Collector's Kafka exporter sends uncompressed by default, and kafkajs cannot
-		// read snappy (franz-go's default) without a plug-in.
-		kgo.ProducerBatchCompression(kgo.NoCompression()),
+		// Uncompressed unless configured, as the Collector's Kafka exporter (franz-go's own
+		// default would be snappy); Braid reads every codec.
+		kgo.ProducerBatchCompression(compression),
 		kgo.ProducerLinger(20*time.Millisecond),
 		kgo.RecordDeliveryTimeout(15*time.Second),
 	)
