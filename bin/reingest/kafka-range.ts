@@ -46,9 +46,14 @@ export function toIngestMessage(topic: string, partition: number, message: Kafka
   };
 }
 
+/** Commits `offset` for a partition of the reader's group, with metadata (the replay journal). */
+export type CommitOffset = (partition: number, offset: bigint, metadata: string) => Promise<void>;
+
 export interface ReadRangeOptions {
   /** Called in offset order per partition, one fetched batch at a time; awaited before the next. */
-  onMessages(partition: number, messages: IngestMessage[]): Promise<void> | void;
+  onMessages(partition: number, messages: IngestMessage[], commit: CommitOffset): Promise<void> | void;
+  /** A group to read in (and commit to) that outlives the read; default: a throw-away group, deleted after. */
+  groupId?: string;
   /** Gives up when no message arrives for this long (a range past the retained data). */
   idleTimeoutMs?: number;
   /** Bytes per partition fetch. */
@@ -59,7 +64,7 @@ export interface ReadRangeOptions {
 export async function readRanges(kafka: Kafka, topic: string, ranges: readonly PartitionRange[], options: ReadRangeOptions): Promise<void> {
   const pending = new Map(ranges.filter((r) => r.to >= r.from).map((r) => [r.partition, r]));
   if (pending.size === 0) return;
-  const groupId = `braid-cli-reader-${randomUUID()}`;
+  const groupId = options.groupId ?? `braid-cli-reader-${randomUUID()}`;
   const consumer = kafka.consumer({ groupId, maxWaitTimeInMs: 250, maxBytesPerPartition: options.maxBytesPerPartition ?? 4 * 1024 * 1024, allowAutoTopicCreation: false });
   await consumer.connect();
   let failure: unknown;
@@ -72,13 +77,18 @@ export async function readRanges(kafka: Kafka, topic: string, ranges: readonly P
     await consumer.run({
       autoCommit: false,
       eachBatchAutoResolve: false,
-      eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+      eachBatch: async ({ batch, resolveOffset, heartbeat, commitOffsetsIfNecessary }) => {
         const range = pending.get(batch.partition);
         if (!range) return;
         const wanted = batch.messages.filter((m) => BigInt(m.offset) >= range.from && BigInt(m.offset) <= range.to);
         lastProgress = Date.now();
         try {
-          if (wanted.length) await options.onMessages(batch.partition, wanted.map((m) => toIngestMessage(topic, batch.partition, m)));
+          const commit: CommitOffset = (partition, offset, metadata) => {
+            // kafkajs sends the metadata though its types omit it (ingest's range plans rely on it too).
+            const offsets = { topics: [{ topic, partitions: [{ partition, offset: offset.toString(), metadata }] }] };
+            return commitOffsetsIfNecessary(offsets);
+          };
+          if (wanted.length) await options.onMessages(batch.partition, wanted.map((m) => toIngestMessage(topic, batch.partition, m)), commit);
         } catch (err) {
           fail(err);
           return;
@@ -113,10 +123,12 @@ export async function readRanges(kafka: Kafka, topic: string, ranges: readonly P
     failure = err;
   } finally {
     await consumer.disconnect().catch(() => {});
-    const admin = kafka.admin();
-    await admin.connect().catch(() => {});
-    await admin.deleteGroups([groupId]).catch(() => {});
-    await admin.disconnect().catch(() => {});
+    if (!options.groupId) {
+      const admin = kafka.admin();
+      await admin.connect().catch(() => {});
+      await admin.deleteGroups([groupId]).catch(() => {});
+      await admin.disconnect().catch(() => {});
+    }
   }
   if (failure) throw failure;
 }

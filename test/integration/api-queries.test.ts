@@ -122,7 +122,7 @@ describe("on-call API", () => {
   it("serves an OpenAPI document that lists every route", async () => {
     const { body } = await get("/api/docs/openapi.json");
     expect(Object.keys(body.paths).sort()).toEqual([
-      "/api/v1/alerts", "/api/v1/alerts/notifications", "/api/v1/alerts/{fingerprint}", "/api/v1/errors", "/api/v1/glossary", "/api/v1/incidents", "/api/v1/incidents/{incidentId}", "/api/v1/logs",
+      "/api/v1/alerts", "/api/v1/alerts/notifications", "/api/v1/alerts/{fingerprint}", "/api/v1/errors", "/api/v1/glossary", "/api/v1/glossary/match", "/api/v1/incidents", "/api/v1/incidents/{incidentId}", "/api/v1/logs",
       "/api/v1/rules", "/api/v1/rules/{name}", "/api/v1/service-map", "/api/v1/services", "/api/v1/silences", "/api/v1/silences/{id}", "/api/v1/slos", "/api/v1/traces/{traceId}", "/healthz",
     ]);
   });

@@ -4,7 +4,11 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startBraid, type BraidProcess } from "../../runtime/app.js";
+import { mkdirSync, writeFileSync } from "node:fs";
+import path from "node:path";
 import { runCorrelation, runDetection } from "../../correlator/index.js";
+import { RuleCatalogLoader, runAlertTick } from "../../correlator/alerting/index.js";
+import { AlertingSettings } from "../../schemas/alerting.js";
 import { CorrelatorSettings } from "../../schemas/config.js";
 import type { LogRow } from "../../schemas/rows.js";
 import { runBraid } from "../support/cli.js";
@@ -35,7 +39,13 @@ const braidCli = (args: string[], env: NodeJS.ProcessEnv = {}) => runBraid(args,
 beforeAll(async () => {
   await requireServices();
   const suffix = uniqueSuffix();
-  braid = await startBraid(isolatedConfig(suffix, storage.dir, { roles: ["api"] }));
+  const rulesDir = path.join(storage.dir, "rules");
+  mkdirSync(rulesDir);
+  writeFileSync(
+    path.join(rulesDir, "shop.yaml"),
+    `rules:\n  - name: payments-errors\n    kind: error_rate\n    target: { service: payments }\n    threshold: 0.05\n    window: 30s\n    for: 20s\n    severity: page\n    annotations:\n      summary: "payments errors {{ $value | humanizePercentage }}"\n`,
+  );
+  braid = await startBraid(isolatedConfig(suffix, path.join(storage.dir, "chdb"), { roles: ["api"], alerting: { rulesDir } }));
   url = braid.apiAddress!;
   const rows = shopTraffic({ startSecond: start, seconds: 780, requestsPerSecond: 3, fault: { node: "postgres", kind: "error", errorCode: "UNAVAILABLE.CONNECTION_REFUSED", fromSecond: 600, toSecond: 780 } });
   for (let i = 0; i < rows.length; i += 20_000) await braid.store.insert("otel_traces", rows.slice(i, i + 20_000));
@@ -44,9 +54,12 @@ beforeAll(async () => {
     logRow({ TraceId: failingTrace, Body: "query failed: error connecting to server: Connection refused (os error 111)", ErrorCode: "UNAVAILABLE.CONNECTION_REFUSED", ErrorFingerprint: "aad698b841db200f" }),
     logRow({ ServiceName: "checkout", SeverityText: "INFO", SeverityNumber: 9, Body: "order placed", LogFormat: "zap", SourceLanguage: "go", Timestamp: `${faultStart + 31}000000000` }),
   ]);
+  const alerting = AlertingSettings.parse({ ingestLagSeconds: 0 });
+  const catalog = new RuleCatalogLoader(braid.store, rulesDir);
   for (let now = faultStart - 30; now < faultStart + 120; now += 10) {
     await runDetection(braid.store, settings, now * 1000);
     await runCorrelation(braid.store, settings, now * 1000);
+    await runAlertTick(braid.store, alerting, (await catalog.load()).rules, now);
   }
 });
 
@@ -142,6 +155,15 @@ describe("on-call commands against a real Braid", () => {
     const show = await braidCli(["glossary", "show", "NOT_FOUND.NO_ROWS"]);
     expect(show.stdout).toMatch(/^NOT_FOUND\.NO_ROWS  No rows$/m);
     expect((await braidCli(["glossary", "show", "NO.SUCH"])).code).toBe(1);
+  });
+
+  it("braid alerts: the firing alert with its value, services and incident", async () => {
+    const run = await braidCli(["alerts"]);
+    expect(run.code).toBe(0);
+    const lines = run.stdout.trimEnd().split("\n");
+    expect(lines[0]).toMatch(/^STATE\s+RULE\s+SINCE\s+VALUE\s+SERVICES\s+SUMMARY\s+INCIDENTS$/);
+    expect(lines[1]).toMatch(new RegExp(`^firing\\s+payments-errors\\s+\\d{4}-\\d\\d-\\d\\d \\S+ \\(\\d+m ago\\)\\s+(1|0\\.\\d+)\\s+payments\\s+payments errors \\d+(\\.\\d+)?%\\s+${incidentId}$`));
+    expect(JSON.parse((await braidCli(["alerts", "--state", "pending", "--json"])).stdout)).toMatchObject({ Total: 0, Alerts: [] });
   });
 
   it("exits 2 with what to do when the API cannot be reached", async () => {
