@@ -7,12 +7,16 @@
 // 1. produces N spans to a fresh topic: OTLP protobuf, 200–512 spans per message as the Go SDK's
 //    batch span processor exports them, varied attributes (bench/ingest-load.ts);
 // 2. floor "consume-only": a kafkajs group reads the topic, same fetch settings as ingest, no decoding;
-// 3. floor "insert-only": the store inserts the same spans as pre-built rows (decoded and normalized
+// 3. "consume + decode": a kafkajs group reads the topic and runs Braid's decode and normalize
+//    (ingest/batch.ts processBatch) on every fetch, no insert: Braid's decode rate;
+//    peer: the real OpenTelemetry Collector (scripts/build-collector.sh) reads the same topic with
+//    its kafka receiver into the nop exporter, in the same run: its rate is the peer of Braid's decode rate;
+// 4. floor "insert-only": the store inserts the same spans as pre-built rows (decoded and normalized
 //    beforehand, off the clock), in ranges of the size ingest inserts, as concurrently as ingest does;
-// 4. end-to-end: Braid (bin/braid.ts, roles=ingest, own chDB directory) ingests the backlog; time
+// 5. end-to-end: Braid (bin/braid.ts, roles=ingest, own chDB directory) ingests the backlog; time
 //    from its joining the group until every offset is committed (a range is committed after its
 //    insert returned, so committed means queryable); its RSS is sampled from /proc;
-// 5. latency: the same process, caught up, gets a steady moderate rate (a quarter of its measured
+// 6. latency: the same process, caught up, gets a steady moderate rate (a quarter of its measured
 //    rate); after a warm-up, per message, the time from the produce call to the first poll (every
 //    50 ms) that sees its offset committed;
 // then stops Braid with SIGTERM and checks that its store holds every span exactly once.
@@ -32,6 +36,8 @@ import type { IngestMessage } from "../ingest/message.js";
 import { newNormalizeStats } from "../normalizer/index.js";
 import { BraidConfig } from "../schemas/config.js";
 import { ChdbStore, migrate } from "../store/index.js";
+import { collectorTelemetry, requireCollectorBuild, startCollector, sumSamples, writeCollectorConfig } from "../scripts/lib/otelcol.js";
+import { freePortOr } from "../scripts/lib/ports.js";
 import { loadGenerator, seededRandom } from "./ingest-load.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -158,12 +164,101 @@ async function consumeOnly(produced: Produced): Promise<{ spansPerSecond: number
   return { spansPerSecond: spans / elapsed, seconds: elapsed };
 }
 
-// ---------- 3. insert-only floor ----------
+// ---------- 3. consume + decode, and the OpenTelemetry Collector as a peer ----------
+
+const batchOptions = (): BatchOptions => ({ routes: settings.routes, tenancy: settings.tenancy, limits: settings.limits, maxMessageBytes: settings.maxMessageBytes, stats: newNormalizeStats() });
+
+/** kafkajs with ingest's fetch settings, and Braid's decode and normalize of every fetch; no insert. */
+async function consumeAndDecode(produced: Produced): Promise<{ spansPerSecond: number; seconds: number; cpuMicrosPerSpan: number }> {
+  const consumer = kafka.consumer({ groupId: `bench_decode_${suffix}`, maxBytesPerPartition: settings.maxBytesPerPartition, maxBytes: settings.maxBytes, maxWaitTimeInMs: settings.maxWaitTimeMs, sessionTimeout: settings.sessionTimeoutMs });
+  await consumer.connect();
+  await consumer.subscribe({ topics: [topic], fromBeginning: true });
+  const options = batchOptions();
+  let messages = 0;
+  let spans = 0;
+  let first: bigint | undefined;
+  let cpuAtFirst: NodeJS.CpuUsage | undefined;
+  let last = 0n;
+  let cpu: NodeJS.CpuUsage = { user: 0, system: 0 };
+  await new Promise<void>((resolve, reject) => {
+    void consumer
+      .run({
+        autoCommit: false,
+        partitionsConsumedConcurrently: settings.partitionsConsumedConcurrently,
+        eachBatch: async ({ batch }) => {
+          first ??= process.hrtime.bigint();
+          cpuAtFirst ??= process.cpuUsage();
+          const batchMessages: IngestMessage[] = batch.messages.map((m) => ({ topic: batch.topic, partition: batch.partition, offset: m.offset, key: null, value: m.value, headers: {}, timestamp: m.timestamp }));
+          spans += processBatch(batchMessages, options).rows.get("otel_traces")?.length ?? 0;
+          messages += batch.messages.length;
+          last = process.hrtime.bigint();
+          if (messages >= produced.messages) (cpu = process.cpuUsage(cpuAtFirst), resolve());
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+  if (spans !== produced.spans) throw new Error(`consume + decode produced ${spans} span rows, expected ${produced.spans}`);
+  return { spansPerSecond: spans / seconds(first!, last), seconds: seconds(first!, last), cpuMicrosPerSpan: ((cpu.user + cpu.system) / spans) };
+}
+
+/** CPU seconds (user + system) a process has used, from /proc. */
+function processCpuSeconds(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]!.split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // USER_HZ
+  } catch {
+    return 0;
+  }
+}
+
+/**
+ * The real Collector's kafka receiver (defaults, OTLP protobuf) into the nop exporter, reading the
+ * same topic: from its first accepted spans to all of them (its own otelcol_receiver_accepted_spans,
+ * polled every 50 ms). Undefined when set-up has not built the Collector.
+ */
+async function collectorPeer(produced: Produced): Promise<{ spansPerSecond: number; seconds: number; cpuMicrosPerSpan: number } | undefined> {
+  try {
+    requireCollectorBuild();
+  } catch (error) {
+    log(`Collector peer skipped: ${(error as Error).message}`);
+    return undefined;
+  }
+  const metricsPort = await freePortOr(0);
+  const file = path.join(work, "otelcol-peer.yaml");
+  await writeCollectorConfig(file, {
+    receivers: { kafka: { brokers: config.kafka.brokers, client_id: "bench-otelcol-peer", group_id: `bench_otelcol_${suffix}`, initial_offset: "earliest", traces: { topics: [topic], encoding: "otlp_proto" } } },
+    exporters: { nop: {} },
+    service: { telemetry: collectorTelemetry(metricsPort), pipelines: { traces: { receivers: ["kafka"], exporters: ["nop"] } } },
+  });
+  const collector = await startCollector(file, metricsPort);
+  try {
+    const pid = collector.child.pid!;
+    let first: bigint | undefined;
+    let cpuAtFirst = 0;
+    const deadline = Date.now() + 30 * 60_000;
+    for (;;) {
+      const accepted = sumSamples(await collector.metrics(), "otelcol_receiver_accepted_spans", { receiver: "kafka" });
+      const now = process.hrtime.bigint();
+      if (accepted > 0 && first === undefined) (first = now, (cpuAtFirst = processCpuSeconds(pid)));
+      if (accepted >= produced.spans) {
+        const elapsed = seconds(first!, now);
+        return { spansPerSecond: produced.spans / elapsed, seconds: elapsed, cpuMicrosPerSpan: ((processCpuSeconds(pid) - cpuAtFirst) * 1e6) / produced.spans };
+      }
+      if (Date.now() > deadline) throw new Error(`the Collector accepted ${accepted} of ${produced.spans} spans in 30 minutes`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  } finally {
+    await collector.stop();
+  }
+}
+
+// ---------- 4. insert-only floor ----------
 
 async function insertOnly(): Promise<{ spansPerSecond: number; seconds: number; rowsPerInsert: number; cpuMicrosPerSpan: number }> {
   const store = new ChdbStore(path.join(work, "floor-chdb"), "bench_floor");
   await migrate(store);
-  const options: BatchOptions = { routes: settings.routes, tenancy: settings.tenancy, limits: settings.limits, maxMessageBytes: settings.maxMessageBytes, stats: newNormalizeStats() };
+  const options = batchOptions();
   // Read the topic again and cut it into the ranges ingest would insert (one fetch per partition).
   const consumer = kafka.consumer({ groupId: `bench_insert_only_${suffix}`, maxBytesPerPartition: settings.maxBytesPerPartition, maxBytes: settings.maxBytes, maxWaitTimeInMs: settings.maxWaitTimeMs });
   await consumer.connect();
@@ -216,7 +311,7 @@ async function kafkaMessageCount(): Promise<number> {
   return offsets.reduce((sum, { high }) => sum + Number(high), 0);
 }
 
-// ---------- 4 and 5. end-to-end with Braid as its own process, then latency ----------
+// ---------- 5 and 6. end-to-end with Braid as its own process, then latency ----------
 
 interface RangeTiming {
   at: bigint;
@@ -254,7 +349,7 @@ function startBraid(): BraidRun {
     partial = lines.pop() ?? "";
     for (const line of lines) {
       if (line.includes('"range stored and committed"')) ranges.push({ at: process.hrtime.bigint(), ...(JSON.parse(line) as Omit<RangeTiming, "at">) });
-      else if (line.includes('"joined consumer group"')) resolveJoined(process.hrtime.bigint());
+      else if (line.includes('"joined consumer group"') && line.includes('"signal":"traces"')) resolveJoined(process.hrtime.bigint());
       else if (/"level":(40|50|60)/.test(line)) console.log(`  braid: ${line.slice(0, 300)}`);
     }
   });
@@ -386,6 +481,10 @@ async function main(): Promise<void> {
     const produced = await produce(admin);
     const consume = await consumeOnly(produced);
     log(`consume-only: ${fmt(consume.spansPerSecond)} spans/s (${consume.seconds.toFixed(1)} s)`);
+    const decode = await consumeAndDecode(produced);
+    log(`consume + decode (Braid's decode and normalize, no insert): ${fmt(decode.spansPerSecond)} spans/s (${decode.seconds.toFixed(1)} s, ${decode.cpuMicrosPerSpan.toFixed(1)} µs of CPU per span)`);
+    const peer = await collectorPeer(produced);
+    if (peer) log(`OpenTelemetry Collector kafka receiver → nop: ${fmt(peer.spansPerSecond)} spans/s (${peer.seconds.toFixed(1)} s, ${peer.cpuMicrosPerSpan.toFixed(1)} µs of CPU per span)`);
     const insert = await insertOnly();
     log(`insert-only: ${fmt(insert.spansPerSecond)} spans/s (${insert.seconds.toFixed(1)} s of inserts, ${fmt(insert.rowsPerInsert)} rows per insert, ${insert.cpuMicrosPerSpan.toFixed(0)} µs of CPU per span)`);
     const loadBefore = os.loadavg()[0]!;
@@ -419,6 +518,11 @@ async function main(): Promise<void> {
       endToEndSpansPerSecond: Math.round(e2e.spansPerSecond),
       consumeOnlySpansPerSecond: Math.round(consume.spansPerSecond),
       insertOnlySpansPerSecond: Math.round(insert.spansPerSecond),
+      consumeAndDecodeSpansPerSecond: Math.round(decode.spansPerSecond),
+      consumeAndDecodeCpuMicrosPerSpan: Number(decode.cpuMicrosPerSpan.toFixed(1)),
+      collectorPeerSpansPerSecond: peer ? Math.round(peer.spansPerSecond) : null,
+      collectorPeerCpuMicrosPerSpan: peer ? Number(peer.cpuMicrosPerSpan.toFixed(1)) : null,
+      ratioDecodeToCollector: peer ? Number((decode.spansPerSecond / peer.spansPerSecond).toFixed(2)) : null,
       ratioToSmallerFloor: Number((e2e.spansPerSecond / floor).toFixed(2)),
       ingestCpuMicrosPerSpan: Math.round(e2e.cpuMicrosPerSpan),
       insertOnlyCpuMicrosPerSpan: Math.round(insert.cpuMicrosPerSpan),
@@ -438,6 +542,9 @@ async function main(): Promise<void> {
       "floor: consume-only (kafkajs, no decoding)": `${fmt(results.consumeOnlySpansPerSecond)} spans/s`,
       "floor: insert-only (pre-built rows)": `${fmt(results.insertOnlySpansPerSecond)} spans/s`,
       "ratio end-to-end / smaller floor": `${results.ratioToSmallerFloor} (target ≥ 0.5)`,
+      "consume + decode (Braid's decode and normalize, no insert)": `${fmt(results.consumeAndDecodeSpansPerSecond)} spans/s, ${results.consumeAndDecodeCpuMicrosPerSpan} µs of CPU per span`,
+      "peer: OpenTelemetry Collector kafka receiver → nop": peer ? `${fmt(results.collectorPeerSpansPerSecond!)} spans/s, ${results.collectorPeerCpuMicrosPerSpan} µs of CPU per span` : "skipped (Collector not built)",
+      "ratio Braid decode / Collector": peer ? `${results.ratioDecodeToCollector} (rate); CPU per span ${(decode.cpuMicrosPerSpan / peer.cpuMicrosPerSpan).toFixed(1)}× the Collector's` : "n/a",
       "CPU per span (all threads)": `${results.ingestCpuMicrosPerSpan} µs end-to-end, ${results.insertOnlyCpuMicrosPerSpan} µs insert-only`,
       "peak RSS of the ingest process": `${results.peakRssMiB} MiB`,
       [`latency at a steady ${fmt(results.steadyRateSpansPerSecond)} spans/s`]: `p50 ${results.latencyP50Ms} ms, p99 ${results.latencyP99Ms} ms (target p99 < 2000 ms)`,

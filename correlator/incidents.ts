@@ -2,7 +2,7 @@
 // change is a new version of the incident plus timeline events with deterministic ids, so a
 // retried job writes the same rows again (and ReplacingMergeTree keeps one of each).
 import { createHash } from "node:crypto";
-import type { Anomaly, Incident, IncidentEvent, RootCauseCandidate, SampleLog } from "./types.js";
+import type { Anomaly, Incident, IncidentCause, IncidentEvent, RootCauseCandidate, SampleLog } from "./types.js";
 
 const hash = (text: string) => createHash("sha1").update(text).digest("hex").slice(0, 20);
 
@@ -15,17 +15,22 @@ export function incidentIdFor(group: readonly Anomaly[]): string {
 export interface IncidentFacts {
   anomalies: Anomaly[];
   rootCauses: RootCauseCandidate[];
+  /** Independent causes; one (or none, with nothing to rank) for a single fault. */
+  causes?: IncidentCause[];
   exemplarTraceIds: string[];
   sampleLogs: SampleLog[];
 }
 
-function title(anomalies: Anomaly[], rootCauses: RootCauseCandidate[]): string {
+const named = (c: { node: string; errorCode: string }) => `${c.node}${c.errorCode ? ` ${c.errorCode}` : ""}`;
+
+function title(anomalies: Anomaly[], rootCauses: RootCauseCandidate[], causes: readonly IncidentCause[]): string {
   const affected = [...new Set(anomalies.map((a) => a.node))];
   const top = rootCauses[0];
   const errors = anomalies.some((a) => a.kind === "error_rate");
   const symptom = errors ? "errors" : "slow responses";
   const where = affected.length <= 3 ? affected.join(", ") : `${affected.slice(0, 3).join(", ")} and ${affected.length - 3} more`;
-  return top ? `${top.node}${top.errorCode ? ` ${top.errorCode}` : ""}: ${symptom} in ${where}` : `${symptom} in ${where}`;
+  if (causes.length > 1) return `${causes.length} independent causes (${causes.map(named).join("; ")}): ${symptom} in ${where}`;
+  return top ? `${named(top)}: ${symptom} in ${where}` : `${symptom} in ${where}`;
 }
 
 /** The next version of an incident (a new one when `previous` is undefined). */
@@ -40,7 +45,7 @@ export function nextIncidentVersion(previous: Incident | undefined, group: reado
     tenant: previous?.tenant ?? group[0]!.tenant,
     version,
     status: "open",
-    title: title(anomalies, facts.rootCauses),
+    title: title(anomalies, facts.rootCauses, facts.causes ?? []),
     startedAt: Math.min(previous?.startedAt ?? Number.POSITIVE_INFINITY, ...anomalies.map((a) => a.onsetAt)),
     updatedAt: now,
     resolvedAt: null,
@@ -51,6 +56,7 @@ export function nextIncidentVersion(previous: Incident | undefined, group: reado
     exemplarTraceIds: facts.exemplarTraceIds,
     sampleLogs: facts.sampleLogs,
     rootCauses: facts.rootCauses,
+    causes: facts.causes ?? [],
   };
 }
 
@@ -86,6 +92,15 @@ export function incidentEvents(previous: Incident | undefined, next: Incident, a
   const after = next.rootCauses[0];
   if (after && after.node !== before) {
     event("root_cause_changed", `${after.node}@${next.version}`, next.updatedAt, `Top root-cause candidate: ${after.node} (${after.reason})`, { node: after.node, score: after.score, previous: before ?? null });
+  }
+  const knownCauses = new Set((previous?.causes ?? []).map((c) => c.node));
+  if (next.causes.length > 1) {
+    for (const cause of next.causes) {
+      if (knownCauses.has(cause.node)) continue;
+      event("cause_added", cause.node, next.updatedAt, `Independent cause: ${named(cause)} (${Math.round(cause.share * 100)}% of the error traces): ${cause.rootCauses[0]?.reason ?? ""}`, {
+        node: cause.node, errorCode: cause.errorCode, errorTraces: cause.errorTraces, share: cause.share, exemplarTraceIds: cause.exemplarTraceIds,
+      });
+    }
   }
   if (next.status === "resolved" && previous?.status !== "resolved") {
     event("resolved", "", next.resolvedAt ?? next.updatedAt, "Incident resolved: its anomalies have been quiet", {});

@@ -2,32 +2,15 @@
 // Times are Unix seconds bound as UInt32; nothing from outside is spliced into SQL text.
 import type { Store } from "../store/index.js";
 import { seriesKeyString, type DetectionWindow } from "./detect.js";
-import type { OriginCount, SelfTime } from "./rank.js";
+import { callerSideErrorCodes, type RawOrigin } from "./boundary.js";
+import { calleeTypeSql, isCallSql, peerNameSql, resolvePeer } from "./nodes.js";
+import type { SelfTime } from "./rank.js";
 import type { Anomaly, Edge, Incident, IncidentEvent, NodeType, RedSeries, SampleLog, WindowStats } from "./types.js";
 
 const nsToMs = (ns: number | string) => Number(ns) / 1e6;
 
-/**
- * Errors recorded on a client span that happen inside the caller, before the database is reached
- * (an exhausted connection pool, the caller's own cancellation, file-descriptor or memory limits):
- * for the question "where did this error start", they belong to the calling service.
- */
-export const callerSideErrorCodes = ["RESOURCE_EXHAUSTED.POOL_TIMEOUT", "RESOURCE_EXHAUSTED.TOO_MANY_OPEN_FILES", "RESOURCE_EXHAUSTED.OUT_OF_MEMORY", "CANCELLED.CLIENT"];
-
-/** Span → node: a client span with db.system is the database it calls; any other span its service. */
-const spanNode = nodeOf("SpanKind = 'Client' AND SpanAttributes['db.system'] != ''");
-
-/** The same, for error spans: caller-side errors on a database client span stay with the caller. */
-const errorSpanNode = nodeOf("SpanKind = 'Client' AND SpanAttributes['db.system'] != '' AND ErrorCode NOT IN {callerSideCodes:Array(String)}");
-
-function nodeOf(isPeer: string): string {
-  return `
-  ${isPeer} AS IsPeer,
-  if(IsPeer, multiIf(SpanAttributes['peer.service'] != '', SpanAttributes['peer.service'],
-                     SpanAttributes['server.address'] != '', SpanAttributes['server.address'],
-                     SpanAttributes['db.system']), ServiceName) AS Node,
-  if(IsPeer, 'database', 'service') AS NodeType`;
-}
+/** The call-span columns every evidence query works with (see correlator/nodes.ts). */
+const callColumns = `${isCallSql} AS IsCall, ${peerNameSql} AS Peer, ${calleeTypeSql} AS PeerType`;
 
 export async function readRedSeries(store: Store, window: DetectionWindow): Promise<{ series: RedSeries[]; windows: Map<string, WindowStats> }> {
   const rows = await store.query<{ Tenant: string; Node: string; NodeType: NodeType; Operation: string; SourceLanguage: string; Bucket: number; Calls: string; Errors: string; Q: number[] }>(
@@ -77,10 +60,10 @@ interface AnomalyRow {
   Calls: string; Errors: string; ErrorCodes: Record<string, string>; Version: string;
 }
 
-const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
+export const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
   toUnixTimestamp(LastSeenAt) AS LastSeenAt, Score, Observed, Baseline, BaselineSpread, Calls, Errors, ErrorCodes, Version`;
 
-function toAnomaly(row: AnomalyRow): Anomaly {
+export function toAnomaly(row: AnomalyRow): Anomaly {
   return {
     anomalyId: row.AnomalyId, tenant: row.Tenant, node: row.Node, nodeType: row.NodeType, operation: row.Operation, kind: row.Kind,
     onsetAt: Number(row.OnsetAt), detectedAt: Number(row.DetectedAt), lastSeenAt: Number(row.LastSeenAt),
@@ -119,103 +102,235 @@ export async function writeAnomalies(store: Store, anomalies: readonly Anomaly[]
   );
 }
 
-/** Recomputes the caller → callee edges of the buckets in [from, to) from spans. */
+/**
+ * Recomputes the caller → callee edges of the buckets in [from, to) from spans: a span whose
+ * parent is in another service is an edge parent → child (the call answered; the parent call
+ * span's peer name is kept, so callers' names for a service can be resolved to it); a call span
+ * that no span of another service answers is an edge to the callee its attributes name (a
+ * database, a queue, an uninstrumented peer, or a service the call never reached).
+ */
 export async function computeEdges(store: Store, from: number, to: number): Promise<void> {
   await store.exec(
-    `INSERT INTO {{db}}.braid_service_edges (Tenant, Bucket, Caller, Callee, CalleeType, Calls, Errors, DurationSum, DurationP95)
-     SELECT c.Tenant, toStartOfInterval(c.Timestamp, INTERVAL 10 SECOND) AS Bucket, p.ServiceName AS Caller, c.ServiceName AS Callee, 'service',
-            count(), countIf(c.StatusCode = 'Error'), sum(c.Duration), quantile(0.95)(c.Duration)
-     FROM (SELECT Tenant, TraceId, ParentSpanId, ServiceName, Timestamp, Duration, StatusCode FROM {{db}}.otel_traces
-           WHERE Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND ParentSpanId != '') AS c
-     INNER JOIN (SELECT TraceId, SpanId, ServiceName FROM {{db}}.otel_traces
-           WHERE Timestamp >= toDateTime64({from:UInt32} - 60, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS p
-       ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
-     WHERE p.ServiceName != c.ServiceName
-     GROUP BY c.Tenant, Bucket, Caller, Callee
-     UNION ALL
-     SELECT Tenant, toStartOfInterval(Timestamp, INTERVAL 10 SECOND) AS Bucket, ServiceName AS Caller, Node AS Callee, 'database',
-            count(), countIf(StatusCode = 'Error'), sum(Duration), quantile(0.95)(Duration)
-     FROM (SELECT Tenant, Timestamp, ServiceName, Duration, StatusCode, ${spanNode} FROM {{db}}.otel_traces
-           WHERE Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND SpanKind = 'Client')
-     WHERE IsPeer
+    `INSERT INTO {{db}}.braid_service_edges (Tenant, Bucket, Caller, Callee, CalleeType, Calls, Errors, DurationSum, DurationP95, PeerName)
+     WITH spans AS (
+       SELECT Tenant, TraceId, SpanId, ParentSpanId, ServiceName, Timestamp, Duration, StatusCode, ${callColumns}
+       FROM {{db}}.otel_traces
+       WHERE Timestamp >= toDateTime64({from:UInt32} - 60, 9) AND Timestamp < toDateTime64({to:UInt32} + 30, 9))
+     SELECT Tenant, Bucket, Caller, Callee,
+            if(countIf(CalleeType = 'service') > 0, 'service', any(CalleeType)) AS CalleeType,
+            sum(Calls), sum(Errors), sum(DurationSum), max(DurationP95), anyIf(PeerName, PeerName != '') AS PeerName
+     FROM (
+       SELECT c.Tenant AS Tenant, toStartOfInterval(c.Timestamp, INTERVAL 10 SECOND) AS Bucket, p.ServiceName AS Caller, c.ServiceName AS Callee,
+              'service' AS CalleeType, count() AS Calls, countIf(c.StatusCode = 'Error') AS Errors, sum(c.Duration) AS DurationSum,
+              quantile(0.95)(c.Duration) AS DurationP95, anyIf(p.Peer, p.IsCall AND p.Peer != c.ServiceName) AS PeerName
+       FROM (SELECT * FROM spans WHERE ParentSpanId != '' AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS c
+       INNER JOIN (SELECT Tenant, TraceId, SpanId, ServiceName, IsCall, Peer FROM spans) AS p ON c.Tenant = p.Tenant AND c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
+       WHERE p.ServiceName != c.ServiceName
+       GROUP BY Tenant, Bucket, Caller, Callee
+       UNION ALL
+       SELECT s.Tenant AS Tenant, toStartOfInterval(s.Timestamp, INTERVAL 10 SECOND) AS Bucket, s.ServiceName AS Caller, s.Peer AS Callee,
+              any(s.PeerType) AS CalleeType, count() AS Calls, countIf(s.StatusCode = 'Error') AS Errors, sum(s.Duration) AS DurationSum,
+              quantile(0.95)(s.Duration) AS DurationP95, '' AS PeerName
+       FROM (SELECT * FROM spans WHERE IsCall AND Peer != '' AND Peer != ServiceName
+               AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS s
+       LEFT JOIN (SELECT Tenant, TraceId, ParentSpanId, groupUniqArray(ServiceName) AS ChildServices FROM spans WHERE ParentSpanId != '' GROUP BY Tenant, TraceId, ParentSpanId) AS k
+         ON s.Tenant = k.Tenant AND s.TraceId = k.TraceId AND s.SpanId = k.ParentSpanId
+       WHERE empty(arrayFilter(x -> x != s.ServiceName, k.ChildServices))
+       GROUP BY Tenant, Bucket, Caller, Callee
+     )
      GROUP BY Tenant, Bucket, Caller, Callee`,
     { from, to },
   );
 }
 
-export async function readEdges(store: Store, from: number, to: number, tenant?: string): Promise<(Edge & { tenant: string; durationSumMs: number; p95Ms: number })[]> {
-  const rows = await store.query<{ Tenant: string; Caller: string; Callee: string; CalleeType: NodeType; Calls: string; Errors: string; DurationSum: string; P95: number }>(
-    `SELECT Tenant, Caller, Callee, any(CalleeType) AS CalleeType, sum(Calls) AS Calls, sum(Errors) AS Errors, sum(DurationSum) AS DurationSum, max(DurationP95) AS P95
-     FROM {{db}}.braid_service_edges FINAL
-     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({tenant:String} = '' OR Tenant = {tenant:String})
-     GROUP BY Tenant, Caller, Callee ORDER BY Caller, Callee`,
-    { from, to, tenant: tenant ?? "" },
-  );
-  return rows.map((row) => ({
-    tenant: row.Tenant, caller: row.Caller, callee: row.Callee, calleeType: row.CalleeType,
-    calls: Number(row.Calls), errors: Number(row.Errors), durationSumMs: nsToMs(row.DurationSum), p95Ms: nsToMs(row.P95),
-  }));
+export interface EdgeRow extends Edge {
+  tenant: string;
+  durationSumMs: number;
+  p95Ms: number;
+  /** What the caller's call spans name the callee (server.address, peer.service), when it differs. */
+  peerName: string;
 }
 
-/** Error spans none of whose children erred, per node and glossary code. */
-export async function readErrorOrigins(store: Store, tenant: string, from: number, to: number): Promise<{ origins: OriginCount[]; errorTraceCounts: Map<string, number>; totalErrorTraces: number }> {
-  const params = { tenant, from, to, callerSideCodes: callerSideErrorCodes };
-  const errorSpans = `SELECT TraceId, SpanId, ParentSpanId, ServiceName, ErrorCode, ${errorSpanNode} FROM {{db}}.otel_traces
-     WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND StatusCode = 'Error'`;
-  const origins = await store.query<{ Node: string; NodeType: NodeType; ErrorCode: string; Via: string; Count: string }>(
-    `SELECT Node, NodeType, ErrorCode, ServiceName AS Via, count() AS Count
-     FROM (${errorSpans}) AS e
-     WHERE (TraceId, SpanId) NOT IN (SELECT TraceId, ParentSpanId FROM (${errorSpans}) WHERE ParentSpanId != '')
-     GROUP BY Node, NodeType, ErrorCode, Via ORDER BY Count DESC`,
+/** Edges of one tenant, or of all with '*' (the API's operator value). */
+export async function readEdges(store: Store, from: number, to: number, tenant: string): Promise<EdgeRow[]> {
+  const rows = await store.query<{ Tenant: string; Caller: string; Callee: string; CalleeType: NodeType; Calls: string; Errors: string; DurationSum: string; P95: number; PeerName: string }>(
+    `SELECT Tenant, Caller, Callee, if(countIf(CalleeType = 'service') > 0, 'service', any(CalleeType)) AS CalleeType, sum(Calls) AS Calls, sum(Errors) AS Errors,
+            sum(DurationSum) AS DurationSum, max(DurationP95) AS P95, anyIf(PeerName, PeerName != '') AS PeerName
+     FROM {{db}}.braid_service_edges FINAL
+     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({tenant:String} = '*' OR Tenant = {tenant:String})
+     GROUP BY Tenant, Caller, Callee ORDER BY Caller, Callee`,
+    { from, to, tenant },
+  );
+  return resolveEdgeRows(
+    rows.map((row) => ({
+      tenant: row.Tenant, caller: row.Caller, callee: row.Callee, calleeType: row.CalleeType,
+      calls: Number(row.Calls), errors: Number(row.Errors), durationSumMs: nsToMs(row.DurationSum), p95Ms: nsToMs(row.P95), peerName: row.PeerName,
+    })),
+  );
+}
+
+/**
+ * Callees named by a peer name that stands for a service (calls that never reached it, callers
+ * that name it by address) become edges to that service; rows of one edge are merged.
+ */
+export function resolveEdgeRows(rows: readonly EdgeRow[]): EdgeRow[] {
+  const out = new Map<string, EdgeRow>();
+  for (const tenant of new Set(rows.map((r) => r.tenant))) {
+    const own = rows.filter((r) => r.tenant === tenant);
+    const resolution = { aliases: peerAliases(own), services: new Set([...own.map((r) => r.caller), ...own.filter((r) => r.calleeType === "service").map((r) => r.callee)]) };
+    for (const row of own) {
+      const callee = row.calleeType === "service" ? row.callee : resolvePeer(row.callee, resolution);
+      const calleeType: NodeType = resolution.services.has(callee) ? "service" : row.calleeType;
+      if (callee === row.caller) continue;
+      const key = `${tenant}\u0000${row.caller}\u0000${callee}`;
+      const existing = out.get(key);
+      if (!existing) out.set(key, { ...row, callee, calleeType });
+      else {
+        existing.calls += row.calls;
+        existing.errors += row.errors;
+        existing.durationSumMs += row.durationSumMs;
+        existing.p95Ms = Math.max(existing.p95Ms, row.p95Ms);
+        existing.peerName ||= row.peerName;
+        if (calleeType === "service") existing.calleeType = "service";
+      }
+    }
+  }
+  return [...out.values()].sort((a, b) => a.tenant.localeCompare(b.tenant) || a.caller.localeCompare(b.caller) || a.callee.localeCompare(b.callee));
+}
+
+/** Peer names callers use for services that answered them (server.address "10.0.0.7:8082" → payments). */
+export function peerAliases(edges: readonly EdgeRow[]): Map<string, string> {
+  const votes = new Map<string, Map<string, number>>();
+  for (const edge of edges) {
+    if (edge.calleeType !== "service" || !edge.peerName || edge.peerName === edge.callee) continue;
+    const byService = votes.get(edge.peerName) ?? new Map<string, number>();
+    byService.set(edge.callee, (byService.get(edge.callee) ?? 0) + edge.calls);
+    votes.set(edge.peerName, byService);
+  }
+  return new Map([...votes].map(([peer, byService]) => [peer, [...byService].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0]))[0]![0]]));
+}
+
+/** Services that emit spans of their own (entry spans: server, consumer, roots) in [from, to). */
+export async function readInstrumentedServices(store: Store, tenant: string, from: number, to: number): Promise<Set<string>> {
+  const rows = await store.query<{ Node: string }>(
+    `SELECT DISTINCT Node FROM {{db}}.braid_red_10s
+     WHERE Tenant = {tenant:String} AND NodeType = 'service' AND Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32})`,
+    { tenant, from, to },
+  );
+  return new Set(rows.map((row) => row.Node));
+}
+
+export interface ErrorEvidence {
+  /** Error spans none of whose children erred, grouped; trace hashes for separating causes. */
+  origins: RawOrigin[];
+  /** Per node, the hashes of the error traces it has an error span in (services by name; callees by the raw peer name, flagged). */
+  members: { node: string; isPeer: boolean; traces: number[] }[];
+  /** Error traces in the window (all of them, before sampling). */
+  totalErrorTraces: number;
+  /** Share of error traces kept (1 unless there were more than maxTraces). */
+  sampled: number;
+}
+
+/**
+ * The error evidence of [from, to): every error span none of whose children erred (its service,
+ * the callee it calls, whether a span of the callee answered it), and which error traces each
+ * node has an error span in. At most `maxTraces` error traces are read, a deterministic sample by
+ * trace-id hash, so every node's figures come from the same traces.
+ */
+export async function readErrorEvidence(store: Store, tenant: string, from: number, to: number, maxTraces = 4000): Promise<ErrorEvidence> {
+  const window = `Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)`;
+  const [count] = await store.query<{ Traces: string }>(`SELECT uniqExact(TraceId) AS Traces FROM {{db}}.otel_traces WHERE ${window} AND StatusCode = 'Error'`, { tenant, from, to });
+  const totalErrorTraces = Number(count?.Traces ?? 0);
+  const sampled = totalErrorTraces > maxTraces ? maxTraces / totalErrorTraces : 1;
+  const params = { tenant, from, to, callerSideCodes: callerSideErrorCodes, sampleMax: Math.floor(sampled * 4294967295) };
+  const errorSpans = `SELECT TraceId, SpanId, ServiceName, ErrorCode, ${callColumns} FROM {{db}}.otel_traces
+     WHERE ${window} AND StatusCode = 'Error' AND xxHash32(TraceId) <= {sampleMax:UInt32}`;
+  const origins = await store.query<{ Service: string; IsCall: number; Peer: string; PeerType: NodeType; AnsweredBy: string; ErrorCode: string; Count: string; Traces: number[]; Examples: string[] }>(
+    `WITH e AS (${errorSpans})
+     SELECT ServiceName AS Service, IsCall, Peer, PeerType, AnsweredBy, ErrorCode, count() AS Count,
+            groupUniqArray(100000)(xxHash32(TraceId)) AS Traces, groupUniqArray(3)(TraceId) AS Examples
+     FROM (
+       SELECT e.TraceId AS TraceId, e.ServiceName AS ServiceName, e.IsCall AS IsCall, e.Peer AS Peer, e.PeerType AS PeerType, e.ErrorCode AS ErrorCode,
+              max(c.StatusCode = 'Error') AS ChildErred, anyIf(c.ServiceName, c.ServiceName != '' AND c.ServiceName != e.ServiceName) AS AnsweredBy
+       FROM e
+       LEFT JOIN (SELECT TraceId, ParentSpanId, ServiceName, StatusCode FROM {{db}}.otel_traces
+                  WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32} + 30, 9)
+                    AND (TraceId, ParentSpanId) IN (SELECT TraceId, SpanId FROM e)) AS c
+         ON e.TraceId = c.TraceId AND e.SpanId = c.ParentSpanId
+       GROUP BY e.TraceId, e.SpanId, e.ServiceName, e.IsCall, e.Peer, e.PeerType, e.ErrorCode
+     )
+     WHERE ChildErred = 0
+     GROUP BY Service, IsCall, Peer, PeerType, AnsweredBy, ErrorCode
+     ORDER BY Count DESC, Service, Peer, ErrorCode`,
     params,
   );
-  const traces = await store.query<{ Node: string; Traces: string; Total: string }>(
-    `SELECT Node, uniqExact(TraceId) AS Traces, (SELECT uniqExact(TraceId) FROM (${errorSpans})) AS Total
-     FROM (${errorSpans}) GROUP BY Node`,
+  const members = await store.query<{ Node: string; IsPeer: number; Traces: number[] }>(
+    `WITH e AS (${errorSpans})
+     SELECT Node, IsPeer, groupUniqArray(100000)(xxHash32(TraceId)) AS Traces FROM (
+       SELECT TraceId, ServiceName AS Node, 0 AS IsPeer FROM e
+       UNION ALL
+       SELECT TraceId, Peer AS Node, 1 AS IsPeer FROM e WHERE IsCall AND Peer != '' AND Peer != ServiceName AND ErrorCode NOT IN {callerSideCodes:Array(String)}
+     ) GROUP BY Node, IsPeer ORDER BY Node, IsPeer`,
     params,
   );
   return {
-    origins: origins.map((row) => ({ node: row.Node, nodeType: row.NodeType, errorCode: row.ErrorCode, via: row.Via, count: Number(row.Count) })),
-    errorTraceCounts: new Map(traces.map((row) => [row.Node, Number(row.Traces)])),
-    totalErrorTraces: Number(traces[0]?.Total ?? 0),
+    origins: origins.map((row) => ({
+      service: row.Service, isCall: Boolean(Number(row.IsCall)), peer: row.Peer, peerType: row.PeerType, answeredBy: row.AnsweredBy,
+      errorCode: row.ErrorCode, count: Number(row.Count), traces: row.Traces.map(Number), examples: row.Examples,
+    })),
+    members: members.map((row) => ({ node: row.Node, isPeer: Boolean(Number(row.IsPeer)), traces: row.Traces.map(Number) })),
+    totalErrorTraces,
+    sampled,
   };
 }
 
 /**
  * Exclusive time per call of each node, now vs a baseline: every span's duration minus its direct
- * children's, summed per node and divided by the node's entry calls (server spans, roots, and the
- * client spans to a database).
+ * children's, summed per node and divided by the node's entry calls. A span belongs to its
+ * service, except a call span: the gap between a call and the callee's span that answered it is
+ * the callee's (the edge to it), and a call no span answers is the callee's entirely (a database,
+ * a peer that never answers with spans). Entry calls: a node's spans whose parent is in another
+ * node, or that have none. Callee nodes come back by their raw peer name, flagged.
  */
-export async function readSelfTimes(store: Store, tenant: string, baselineFrom: number, currentFrom: number, to: number): Promise<SelfTime[]> {
-  const rows = await store.query<{ Node: string; NodeType: NodeType; CurrentNs: number; BaselineNs: number; Calls: string }>(
+export async function readSelfTimes(store: Store, tenant: string, baselineFrom: number, currentFrom: number, to: number): Promise<(SelfTime & { isPeer: boolean })[]> {
+  const rows = await store.query<{ Node: string; NodeType: NodeType; IsPeer: number; CurrentNs: number; BaselineNs: number; Calls: string }>(
     `WITH spans AS (
-       SELECT TraceId, SpanId, ParentSpanId, Timestamp, Duration, SpanKind IN ('Server', 'Consumer') OR ParentSpanId = '' OR IsPeer AS IsEntry, ${spanNode}
+       SELECT TraceId, SpanId, ParentSpanId, Timestamp, Duration, ServiceName, ${callColumns}
        FROM {{db}}.otel_traces
-       WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({baselineFrom:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9))
-     SELECT s.Node AS Node, s.NodeType AS NodeType,
-            sumIf(greatest(toInt64(s.Duration) - toInt64(c.ChildNs), 0), s.Timestamp >= toDateTime64({currentFrom:UInt32}, 9))
-              / greatest(countIf(s.IsEntry AND s.Timestamp >= toDateTime64({currentFrom:UInt32}, 9)), 1) AS CurrentNs,
-            sumIf(greatest(toInt64(s.Duration) - toInt64(c.ChildNs), 0), s.Timestamp < toDateTime64({currentFrom:UInt32}, 9))
-              / greatest(countIf(s.IsEntry AND s.Timestamp < toDateTime64({currentFrom:UInt32}, 9)), 1) AS BaselineNs,
-            countIf(s.IsEntry AND s.Timestamp >= toDateTime64({currentFrom:UInt32}, 9)) AS Calls
-     FROM spans AS s
-     LEFT JOIN (SELECT TraceId, ParentSpanId, sum(Duration) AS ChildNs FROM spans GROUP BY TraceId, ParentSpanId) AS c
-       ON s.TraceId = c.TraceId AND s.SpanId = c.ParentSpanId
+       WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({baselineFrom:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)),
+     attributed AS (
+       SELECT s.Timestamp AS Timestamp, greatest(toInt64(s.Duration) - toInt64(k.ChildNs), 0) AS SelfNs,
+              arrayFilter(x -> x != s.ServiceName, k.ChildServices)[1] AS AnsweredBy,
+              s.IsCall AND AnsweredBy = '' AND s.Peer != '' AND s.Peer != s.ServiceName AS ToPeer,
+              multiIf(s.IsCall AND AnsweredBy != '', AnsweredBy, ToPeer, s.Peer, s.ServiceName) AS Node,
+              if(ToPeer, s.PeerType, 'service') AS NodeType,
+              multiIf(s.IsCall AND AnsweredBy != '', 0, ToPeer, 1, s.ParentSpanId = '' OR p.ParentService != s.ServiceName) AS IsEntry
+       FROM spans AS s
+       LEFT JOIN (SELECT TraceId, ParentSpanId, sum(Duration) AS ChildNs, groupUniqArray(ServiceName) AS ChildServices FROM spans GROUP BY TraceId, ParentSpanId) AS k
+         ON s.TraceId = k.TraceId AND s.SpanId = k.ParentSpanId
+       LEFT JOIN (SELECT TraceId, SpanId, ServiceName AS ParentService FROM spans) AS p
+         ON s.TraceId = p.TraceId AND s.ParentSpanId = p.SpanId)
+     SELECT Node, NodeType, NodeType != 'service' AS IsPeer,
+            sumIf(SelfNs, Timestamp >= toDateTime64({currentFrom:UInt32}, 9)) / greatest(countIf(IsEntry AND Timestamp >= toDateTime64({currentFrom:UInt32}, 9)), 1) AS CurrentNs,
+            sumIf(SelfNs, Timestamp < toDateTime64({currentFrom:UInt32}, 9)) / greatest(countIf(IsEntry AND Timestamp < toDateTime64({currentFrom:UInt32}, 9)), 1) AS BaselineNs,
+            countIf(IsEntry AND Timestamp >= toDateTime64({currentFrom:UInt32}, 9)) AS Calls
+     FROM attributed
      GROUP BY Node, NodeType
-     HAVING Calls > 0`,
+     HAVING Calls > 0
+     ORDER BY Node, NodeType`,
     { tenant, baselineFrom, currentFrom, to },
   );
-  return rows.map((row) => ({ node: row.Node, nodeType: row.NodeType, currentMs: nsToMs(row.CurrentNs), baselineMs: nsToMs(row.BaselineNs), calls: Number(row.Calls) }));
+  return rows.map((row) => ({ node: row.Node, nodeType: row.NodeType, isPeer: Boolean(Number(row.IsPeer)), currentMs: nsToMs(row.CurrentNs), baselineMs: nsToMs(row.BaselineNs), calls: Number(row.Calls) }));
 }
 
-/** Traces that show the candidate at work: its failing calls first, then its slowest. */
-export async function readExemplarTraces(store: Store, tenant: string, node: string, from: number, to: number, limit = 5): Promise<string[]> {
+/** Traces that show a node at work: its failing calls first, then its slowest. `names` are the node's name and the peer names that stand for it. */
+export async function readExemplarTraces(store: Store, tenant: string, names: readonly string[], from: number, to: number, limit = 5): Promise<string[]> {
   const rows = await store.query<{ TraceId: string }>(
-    `SELECT TraceId FROM (SELECT TraceId, StatusCode, Duration, ${spanNode} FROM {{db}}.otel_traces
+    `SELECT TraceId FROM (SELECT TraceId, ServiceName, StatusCode, Duration, ${callColumns} FROM {{db}}.otel_traces
        WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9))
-     WHERE Node = {node:String}
+     WHERE ServiceName IN {names:Array(String)} OR (IsCall AND Peer IN {names:Array(String)})
      GROUP BY TraceId ORDER BY max(StatusCode = 'Error') DESC, max(Duration) DESC, TraceId LIMIT {limit:UInt32}`,
-    { tenant, node, from, to, limit },
+    { tenant, names, from, to, limit },
   );
   return rows.map((row) => row.TraceId);
 }
@@ -235,11 +350,11 @@ export async function readSampleLogs(store: Store, tenant: string, services: rea
 interface IncidentRow {
   IncidentId: string; Tenant: string; Version: string; Status: Incident["status"]; Title: string; StartedAt: number; UpdatedAt: number;
   ResolvedAt: number | null; Services: string[]; Operations: string[]; ErrorCodes: Record<string, string>; AnomalyIds: string[];
-  ExemplarTraceIds: string[]; SampleLogs: string; RootCauses: string;
+  ExemplarTraceIds: string[]; SampleLogs: string; RootCauses: string; Causes: string;
 }
 
 export const incidentColumns = `IncidentId, Tenant, Version, Status, Title, toUnixTimestamp(StartedAt) AS StartedAt, toUnixTimestamp(UpdatedAt) AS UpdatedAt,
-  if(isNull(ResolvedAt), NULL, toUnixTimestamp(assumeNotNull(ResolvedAt))) AS ResolvedAt, Services, Operations, ErrorCodes, AnomalyIds, ExemplarTraceIds, SampleLogs, RootCauses`;
+  if(isNull(ResolvedAt), NULL, toUnixTimestamp(assumeNotNull(ResolvedAt))) AS ResolvedAt, Services, Operations, ErrorCodes, AnomalyIds, ExemplarTraceIds, SampleLogs, RootCauses, Causes`;
 
 export function toIncident(row: IncidentRow): Incident {
   return {
@@ -250,6 +365,7 @@ export function toIncident(row: IncidentRow): Incident {
     anomalyIds: row.AnomalyIds, exemplarTraceIds: row.ExemplarTraceIds,
     sampleLogs: JSON.parse(row.SampleLogs || "[]") as SampleLog[],
     rootCauses: JSON.parse(row.RootCauses || "[]") as Incident["rootCauses"],
+    causes: JSON.parse(row.Causes || "[]") as Incident["causes"],
   };
 }
 
@@ -271,7 +387,7 @@ export async function writeIncidents(store: Store, incidents: readonly Incident[
       incidents.map((i) => ({
         IncidentId: i.incidentId, Tenant: i.tenant, Version: i.version, Status: i.status, Title: i.title, StartedAt: i.startedAt, UpdatedAt: i.updatedAt,
         ResolvedAt: i.resolvedAt, Services: i.services, Operations: i.operations, ErrorCodes: i.errorCodes, AnomalyIds: i.anomalyIds,
-        ExemplarTraceIds: i.exemplarTraceIds, SampleLogs: JSON.stringify(i.sampleLogs), RootCauses: JSON.stringify(i.rootCauses),
+        ExemplarTraceIds: i.exemplarTraceIds, SampleLogs: JSON.stringify(i.sampleLogs), RootCauses: JSON.stringify(i.rootCauses), Causes: JSON.stringify(i.causes),
         TopRootCause: i.rootCauses[0]?.node ?? "", TopRootCauseCode: i.rootCauses[0]?.errorCode ?? "",
       })),
     );

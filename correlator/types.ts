@@ -1,7 +1,12 @@
 // The correlator's data: RED series, anomalies, the dependency graph, incidents and root-cause
 // candidates. Times are Unix seconds (bucket-aligned), durations milliseconds.
 
-export type NodeType = "service" | "database";
+/**
+ * service: emits spans of its own (server, consumer, or only client spans); database, queue,
+ * peer: a callee seen only from its callers' call spans (db.system, messaging.system, anything
+ * else named by peer.service / server.address / rpc.service).
+ */
+export type NodeType = "service" | "database" | "queue" | "peer";
 
 /** One 10-second bucket of a node's operation. */
 export interface RedBucket {
@@ -73,6 +78,18 @@ export interface DependencyGraph {
   upstream: Map<string, Set<string>>;
 }
 
+/**
+ * Where an error that starts on a call span belongs:
+ *   own: on the node's own (non-call) span;
+ *   caller: on a call span, but the caller's own doing (its pool, its cancel, its panic);
+ *   peer: a call to a callee that never answers with spans (a database, an external API);
+ *   unanswered: a call to an instrumented service that has no span for it (it never got there);
+ *   answered_transport: the callee's span succeeded, the call failed on the way (TLS, reset, proxy);
+ *   answered_slow: the call timed out while the callee answered slower than usual;
+ *   caller_deadline: the call timed out though the callee answered in its usual time.
+ */
+export type BoundaryKind = "own" | "caller" | "peer" | "unanswered" | "answered_transport" | "answered_slow" | "caller_deadline";
+
 export interface RootCauseCandidate {
   node: string;
   nodeType: NodeType;
@@ -81,6 +98,12 @@ export interface RootCauseCandidate {
   reason: string;
   /** The dominant glossary code of the errors that start at this node, if any. */
   errorCode: string;
+  /** How the errors that start here were attributed (absent when none start here). */
+  boundary?: BoundaryKind;
+  /** For errors at a boundary: the callers whose calls to this node fail (the edges to look at). */
+  callers?: string[];
+  /** 1-based index of the independent cause this candidate explains, when an incident has several. */
+  cause?: number;
   evidence: {
     originErrors: number;
     originShare: number;
@@ -110,6 +133,21 @@ export interface Incident {
   exemplarTraceIds: string[];
   sampleLogs: SampleLog[];
   rootCauses: RootCauseCandidate[];
+  /** Independent causes (disjoint error traces, or far apart with different codes), largest first; each ranked on its own evidence. */
+  causes: IncidentCause[];
+}
+
+export interface IncidentCause {
+  /** The top candidate of this cause. */
+  node: string;
+  nodeType: NodeType;
+  errorCode: string;
+  /** Error traces this cause explains (sampled counts when there are many). */
+  errorTraces: number;
+  /** Its share of the incident's error traces. */
+  share: number;
+  rootCauses: RootCauseCandidate[];
+  exemplarTraceIds: string[];
 }
 
 export interface SampleLog {
@@ -121,7 +159,7 @@ export interface SampleLog {
   errorCode: string;
 }
 
-export type IncidentEventKind = "opened" | "anomaly_added" | "root_cause_changed" | "resolved";
+export type IncidentEventKind = "opened" | "anomaly_added" | "root_cause_changed" | "cause_added" | "change" | "resolved";
 
 export interface IncidentEvent {
   incidentId: string;

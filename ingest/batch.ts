@@ -27,8 +27,16 @@ export interface BatchOptions {
   now?: () => Date;
 }
 
+/** The rows of one message in one table's row list: rows[previous owner's end, end). */
+export interface RowOwner {
+  message: IngestMessage;
+  end: number;
+}
+
 export interface BatchResult {
   rows: Map<SignalTable, object[]>;
+  /** Per table, which message each run of rows came from, in row order (to isolate rejected rows). */
+  owners: Map<SignalTable, RowOwner[]>;
   deadLetters: DeadLetter[];
   /** Items stored per signal (spans, log records, metric points). */
   items: Record<Signal, number>;
@@ -96,7 +104,7 @@ function headerAttributes(headers: Record<string, string>): Record<string, strin
 }
 
 export function processBatch(messages: readonly IngestMessage[], options: BatchOptions): BatchResult {
-  const result: BatchResult = { rows: new Map(), deadLetters: [], items: emptyItems() };
+  const result: BatchResult = { rows: new Map(), owners: new Map(), deadLetters: [], items: emptyItems() };
   const now = options.now?.() ?? new Date();
   const ingestedAt = now.toISOString();
   const wallNanos = BigInt(now.getTime()) * 1_000_000n;
@@ -128,9 +136,12 @@ export function processBatch(messages: readonly IngestMessage[], options: BatchO
       for (const [table, rows] of Object.entries(produced) as [SignalTable, object[]][]) {
         if (rows.length === 0) continue;
         if (!headerTenant) applyTenantAttribute(rows, options.tenancy.resourceAttribute);
-        const bucket = result.rows.get(table);
+        let bucket = result.rows.get(table);
         if (bucket) for (const row of rows) bucket.push(row);
-        else result.rows.set(table, rows.slice());
+        else result.rows.set(table, (bucket = rows.slice()));
+        const owners = result.owners.get(table);
+        if (owners) owners.push({ message, end: bucket.length });
+        else result.owners.set(table, [{ message, end: bucket.length }]);
         result.items[route.signal] += rows.length;
       }
     } catch (err) {

@@ -1,5 +1,13 @@
-// The ingest role: a kafkajs consumer group over the signal topics, handing each fetched partition
-// batch to the partition workers (partition-worker.ts), which store it and commit it.
+// The ingest role: one kafkajs consumer per signal, all members of the one consumer group, each
+// handing its fetched partition batches to its partition workers (partition-worker.ts), which store
+// them and commit them.
+//
+// Why one consumer per signal: kafkajs fetches again only when every batch of its last fetch is
+// done, so with one consumer for every topic, a table whose inserts keep failing (retried with
+// backoff) would hold back every other topic's partitions too. With a consumer per signal, a
+// signal whose store writes fail waits alone; the others go on fetching and storing. The members
+// share the group (offsets, scale-out, the DLQ's consumer group) thanks to an assigner that gives
+// each member only the partitions of the topics it subscribes to (assigner.ts).
 //
 // Guarantees, and where they come from:
 // - at-least-once: autoCommit is off; an offset is committed only after its range is stored and its
@@ -16,7 +24,7 @@
 // - shutdown: stop() lets the in-flight batches finish (or abandon them if they are waiting on a
 //   failing store), commits what they stored, and leaves the group.
 import type { Tracer } from "@opentelemetry/api";
-import { Partitioners, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
+import { Partitioners, type Admin, type Consumer, type EachBatchPayload, type Kafka, type KafkaMessage, type Producer } from "kafkajs";
 import type { Logger } from "pino";
 import type { BraidConfig } from "../schemas/config.js";
 import type { Store } from "../store/index.js";
@@ -25,11 +33,16 @@ import { inSpan } from "../runtime/telemetry.js";
 import type { BatchOptions } from "./batch.js";
 import { ingestSettings } from "./config.js";
 import { kafkaDeadLetterSink } from "./dead-letters.js";
-import { failpointsFromEnv } from "./failpoints.js";
-import { ensureTopics } from "./kafka.js";
+import { failpointsFromEnv, type FailpointHook } from "./failpoints.js";
+import { rootCause } from "./kafka-logs.js";
+import { createKafka, ensureTopics } from "./kafka.js";
 import { headersToStrings, type IngestMessage } from "./message.js";
 import type { IngestMetrics } from "./metrics.js";
 import { PartitionWorkers, type PartitionControl } from "./partition-worker.js";
+import type { TopicRoute } from "./routing.js";
+import { subscriptionAwareAssigner } from "./assigner.js";
+import type { IngestSettings } from "./config.js";
+import type { DeadLetterSink } from "./dead-letters.js";
 import { parsePlan, planMetadata } from "./range-plan.js";
 import { BatchAbandoned } from "./retry.js";
 
@@ -67,11 +80,18 @@ function isGroupMoving(err: unknown): boolean {
   return type === "REBALANCE_IN_PROGRESS" || type === "ILLEGAL_GENERATION" || type === "UNKNOWN_MEMBER_ID" || type === "NOT_COORDINATOR_FOR_GROUP" || type === "FENCED_INSTANCE_ID";
 }
 
+interface SignalConsumerDeps extends IngestDeps {
+  settings: IngestSettings;
+  route: TopicRoute;
+  admin: Admin;
+  deadLetters: DeadLetterSink;
+  batchOptions: BatchOptions;
+  failpoint?: FailpointHook;
+}
+
 export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
-  const { config, kafka, store, logger, tracer, metrics } = deps;
+  const { config, kafka } = deps;
   const settings = ingestSettings(config);
-  const log = logger.child({ role: "ingest" });
-  const group = settings.groupId;
 
   await ensureTopics(kafka, settings.topicsToCreate, settings.partitions, settings.replicationFactor);
 
@@ -87,19 +107,52 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     maxMessageBytes: settings.maxMessageBytes,
     stats: newNormalizeStats(),
   };
+  const failpoint = failpointsFromEnv(); // one count for the process, whichever signal reaches it
+  const deadLetters = kafkaDeadLetterSink(producer, settings.deadLetterTopic, settings.groupId, settings.producerCompression);
+  const consumers: IngestHandle[] = [];
+  try {
+    // Joined together, so the group settles in as few rebalances as possible.
+    consumers.push(...(await Promise.all(settings.routes.map((route) => startSignalConsumer({ ...deps, settings, route, admin, deadLetters, batchOptions, failpoint })))));
+  } catch (err) {
+    await Promise.all(consumers.map((c) => c.stop().catch(() => {})));
+    await producer.disconnect().catch(() => {});
+    await admin.disconnect().catch(() => {});
+    throw err;
+  }
+
+  return {
+    isReady: () => consumers.every((c) => c.isReady()),
+    async stop() {
+      await Promise.all(consumers.map((c) => c.stop()));
+      await producer.disconnect();
+      await admin.disconnect();
+    },
+  };
+}
+
+/** One signal's consumer: a member of the ingest group subscribed to that signal's topic (or pattern). */
+async function startSignalConsumer(deps: SignalConsumerDeps): Promise<IngestHandle> {
+  const { config, store, logger, tracer, metrics, settings, route, admin } = deps;
+  const log = logger.child({ role: "ingest", signal: route.signal });
+  // A kafkajs client of its own: the consumers of one client share one cache of committed offsets
+  // per group id, and each consumer's join clears the cache of every topic, its own or not (kafkajs
+  // then crashes in OffsetManager.resolveOffsets).
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const group = settings.groupId;
   const workers = new PartitionWorkers({
     group,
     store,
-    deadLetters: kafkaDeadLetterSink(producer, settings.deadLetterTopic, group, settings.producerCompression),
-    batchOptions,
+    deadLetters: deps.deadLetters,
+    batchOptions: deps.batchOptions,
     metrics,
     tracer,
     logger: log,
-    failpoint: failpointsFromEnv(),
+    failpoint: deps.failpoint,
   });
 
   const consumer: Consumer = kafka.consumer({
     groupId: group,
+    partitionAssigners: [subscriptionAwareAssigner],
     sessionTimeout: settings.sessionTimeoutMs,
     rebalanceTimeout: settings.rebalanceTimeoutMs,
     heartbeatInterval: settings.heartbeatIntervalMs,
@@ -109,9 +162,7 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     allowAutoTopicCreation: false,
   });
   await consumer.connect();
-  for (const route of settings.routes) {
-    await consumer.subscribe({ topics: [route.topic ?? route.pattern!], fromBeginning: settings.fromBeginning });
-  }
+  await consumer.subscribe({ topics: [route.topic ?? route.pattern!], fromBeginning: settings.fromBeginning });
 
   let ready = false;
   // One generation of group membership: set when the member learns the group is rebalancing, reset
@@ -124,7 +175,17 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     log.info({ assignment: event.payload.memberAssignment }, "joined consumer group");
   });
   consumer.on(consumer.events.CRASH, (event) => {
-    log.error({ err: event.payload.error, restart: event.payload.restart }, "ingest consumer crashed");
+    const { error, restart } = event.payload;
+    const cause = rootCause(error);
+    if (!restart) {
+      ready = false; // readiness reports it
+      log.error({ err: error, cause: cause.message }, "ingest consumer stopped on an error kafkajs does not retry: this signal is not ingested until the process restarts");
+    } else if (cause.retriable) {
+      // e.g. the group coordinator still loading on a fresh broker: kafkajs restarts the consumer.
+      log.info({ cause: cause.message, kafkaError: cause.type, transient: true }, "ingest consumer restarting after a transient Kafka error");
+    } else {
+      log.warn({ err: error.message, cause: cause.message }, "ingest consumer restarting after an error");
+    }
   });
 
   async function eachBatch(payload: EachBatchPayload): Promise<void> {
@@ -210,8 +271,6 @@ export async function startIngest(deps: IngestDeps): Promise<IngestHandle> {
     isReady: () => ready,
     async stop() {
       await consumer.disconnect();
-      await producer.disconnect();
-      await admin.disconnect();
     },
   };
 }

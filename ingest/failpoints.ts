@@ -6,7 +6,8 @@
 //   after_planned       the plan is committed, nothing inserted (the replay inserts the range)
 //   after_insert        rows inserted, the plan still committed (the replay must be dropped by the token)
 //   after_dead_letters  rows and dead letters in, last+1 not committed (same, dead letters sent again)
-export type Failpoint = "after_planned" | "after_insert" | "after_dead_letters";
+//   after_split_part    a rejected insert is being split: one part of it is stored, others not yet
+export type Failpoint = "after_planned" | "after_insert" | "after_dead_letters" | "after_split_part";
 
 export type FailpointHook = (point: Failpoint) => void;
 

@@ -1,7 +1,9 @@
-// kafkajs client construction, with kafkajs' own log lines routed through pino.
+// kafkajs client construction, with kafkajs' own log lines routed through pino at the level an
+// operator should see them at (kafka-logs.ts).
 import { Kafka, logLevel, type LogEntry } from "kafkajs";
 import type { Logger } from "pino";
 import { registerCompressionCodecs } from "./compression.js";
+import { operatorLevel } from "./kafka-logs.js";
 
 export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
   registerCompressionCodecs();
@@ -14,10 +16,10 @@ export function createKafka(options: { brokers: string[]; clientId: string; logg
     logCreator:
       () =>
       ({ level, log }: LogEntry) => {
-        const { message, ...extra } = log;
-        if (level <= logLevel.ERROR) kafkaLogger.error(extra, message);
-        else if (level === logLevel.WARN) kafkaLogger.warn(extra, message);
-        else kafkaLogger.debug(extra, message);
+        const { message, timestamp: _timestamp, logger: _logger, ...extra } = log as LogEntry["log"] & { logger?: string };
+        const kafkajsLevel = level <= logLevel.ERROR ? "error" : level === logLevel.WARN ? "warn" : level === logLevel.INFO ? "info" : "debug";
+        const { level: shown, context } = operatorLevel(kafkajsLevel, message, extra);
+        kafkaLogger[shown](context ? { ...extra, ...context } : extra, message);
       },
   });
 }

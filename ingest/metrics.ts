@@ -11,6 +11,7 @@ export interface IngestMetrics {
   batchSeconds: Histogram<"topic">;
   insertSeconds: Histogram<"table">;
   insertRetries: Counter<"table">;
+  rejectedInserts: Counter<"table">;
   retries: Counter<"operation">;
   deadLetters: Counter<"topic" | "code">;
   consumerLag: Gauge<"topic" | "partition">;
@@ -30,6 +31,7 @@ export function createIngestMetrics(registry: Registry): IngestMetrics {
     batchSeconds: new Histogram({ name: "braid_ingest_batch_seconds", help: "Time from a fetched batch to its commit (decode, plan, inserts, dead letters, commit)", labelNames: ["topic"], buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers }),
     insertSeconds: new Histogram({ name: "braid_ingest_insert_seconds", help: "Latency of successful store inserts, by table", labelNames: ["table"], buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10], registers }),
     insertRetries: new Counter({ name: "braid_ingest_insert_retries_total", help: "Store inserts retried after a failure, by table", labelNames: ["table"], registers }),
+    rejectedInserts: new Counter({ name: "braid_ingest_rejected_inserts_total", help: "Inserts the store rejected as data and that were split to isolate the offending messages, by table", labelNames: ["table"], registers }),
     retries: new Counter({ name: "braid_ingest_retries_total", help: "Retried writes of ingest, by operation (insert, plan, dead_letter, commit)", labelNames: ["operation"], registers }),
     deadLetters: new Counter({ name: "braid_ingest_dead_letters_total", help: "Messages sent to the dead-letter topic, by source topic and reason code", labelNames: ["topic", "code"], registers }),
     consumerLag: new Gauge({ name: "braid_ingest_consumer_lag", help: "Messages between the partition's high watermark and the next offset to store, per partition", labelNames: ["topic", "partition"], registers }),

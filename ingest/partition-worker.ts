@@ -12,14 +12,15 @@
 // gathered over several fetches, without committing, until the range is complete.
 import type { Tracer } from "@opentelemetry/api";
 import type { Logger } from "pino";
-import type { Store } from "../store/index.js";
+import { isStoreRejection, type Store } from "../store/index.js";
 import { inSpan } from "../runtime/telemetry.js";
-import { processBatch, type BatchOptions } from "./batch.js";
+import { processBatch, type BatchOptions, type BatchResult, type DeadLetter } from "./batch.js";
 import type { DeadLetterSink } from "./dead-letters.js";
 import type { FailpointHook } from "./failpoints.js";
 import type { IngestMessage } from "./message.js";
 import { drainNormalizeStats, type IngestMetrics } from "./metrics.js";
 import { dedupToken, type PlannedRange } from "./range-plan.js";
+import { insertIsolatingRejections, type RejectedMessage } from "./isolate.js";
 import { retryUntilDone, type RetryControl } from "./retry.js";
 import { routeFor } from "./routing.js";
 
@@ -148,25 +149,45 @@ export class PartitionWorkers {
     this.deps.failpoint?.("after_planned");
     const planned = performance.now();
     const token = dedupToken(group, topic, partition, first, last);
+    const rejected: RejectedMessage[] = [];
     for (const [table, rows] of result.rows) {
       await inSpan(tracer, "ingest.insert", { "db.collection.name": table, "db.operation.batch.size": rows.length }, async () => {
         const retry = this.retryOf(control, "insert");
-        await retryUntilDone(
-          async () => {
+        const insertRetry: RetryControl = {
+          ...retry,
+          // A rejection of the data is not retried: the messages that cause it are isolated below.
+          giveUp: (err) => isStoreRejection(err) || (retry.giveUp?.(err) ?? false),
+          onRetry: (err, attempt, delay) => (metrics.insertRetries.inc({ table }), retry.onRetry(err, attempt, delay)),
+        };
+        const insert = (part: object[], partToken: string) =>
+          retryUntilDone(async () => {
             const end = metrics.insertSeconds.startTimer({ table });
-            await store.insert(table, rows, { dedupToken: token });
+            await store.insert(table, part, { dedupToken: partToken });
             end();
+          }, insertRetry);
+        const refused = await insertIsolatingRejections({
+          table,
+          rows,
+          owners: result.owners.get(table) ?? [],
+          token,
+          insert,
+          isRejection: isStoreRejection,
+          onSplit: (from, to, err) => {
+            metrics.rejectedInserts.inc({ table });
+            this.deps.logger.warn({ topic, partition, table, from: from.offset, to: to.offset, err: (err as Error).message }, "the store rejected the rows of these messages as data; splitting them to isolate the offending messages");
           },
-          { ...retry, onRetry: (err, attempt, delay) => (metrics.insertRetries.inc({ table }), retry.onRetry(err, attempt, delay)) },
-        );
+          afterPartStored: () => this.deps.failpoint?.("after_split_part"),
+        });
+        rejected.push(...refused);
       });
       metrics.batchRows.observe({ table }, rows.length);
     }
     this.deps.failpoint?.("after_insert");
     const inserted = performance.now();
-    if (result.deadLetters.length > 0) {
-      await retryUntilDone(() => this.deps.deadLetters.send(result.deadLetters), this.retryOf(control, "dead_letter"));
-      for (const letter of result.deadLetters) {
+    const deadLetters = [...result.deadLetters, ...rejectionLetters(rejected, result)].sort((a, b) => (offsetOf(a.message) < offsetOf(b.message) ? -1 : 1));
+    if (deadLetters.length > 0) {
+      await retryUntilDone(() => this.deps.deadLetters.send(deadLetters), this.retryOf(control, "dead_letter"));
+      for (const letter of deadLetters) {
         metrics.deadLetters.inc({ topic, code: letter.code });
         this.deps.logger.warn({ topic, partition, offset: letter.message.offset, code: letter.code, reason: letter.reason }, "message sent to the dead-letter topic");
       }
@@ -179,10 +200,14 @@ export class PartitionWorkers {
     this.deps.logger.debug({ topic, partition, first: first.toString(), last: last.toString(), messages: messages.length, rows, decodeMs: ms(started, decoded), planMs: ms(decoded, planned), insertMs: ms(planned, inserted), deadLettersAndCommitMs: ms(inserted, committed) }, "range stored and committed");
 
     const signal = routeFor(batchOptions.routes, topic)?.signal ?? "unknown";
-    const stored = messages.length - result.deadLetters.length;
+    const stored = messages.length - deadLetters.length;
     if (stored) metrics.messages.inc({ topic, signal, outcome: "stored" }, stored);
-    if (result.deadLetters.length) metrics.messages.inc({ topic, signal, outcome: "dead_lettered" }, result.deadLetters.length);
-    for (const [itemSignal, count] of Object.entries(result.items)) if (count) metrics.items.inc({ signal: itemSignal }, count);
+    if (deadLetters.length) metrics.messages.inc({ topic, signal, outcome: "dead_lettered" }, deadLetters.length);
+    const rejectedRows = rejected.reduce((sum, r) => sum + r.rows, 0);
+    for (const [itemSignal, count] of Object.entries(result.items)) {
+      const storedItems = itemSignal === signal ? count - rejectedRows : count;
+      if (storedItems > 0) metrics.items.inc({ signal: itemSignal }, storedItems);
+    }
     metrics.batchMessages.observe({ topic }, messages.length);
     drainNormalizeStats(batchOptions.stats, metrics);
   }
@@ -208,4 +233,20 @@ export class PartitionWorkers {
       },
     };
   }
+}
+
+/**
+ * One dead letter per message the store rejected, with ClickHouse's error text. Only metrics
+ * messages have rows in several tables: the reason says which tables stored the rest of their rows.
+ */
+export function rejectionLetters(rejected: readonly RejectedMessage[], result: BatchResult): DeadLetter[] {
+  const byMessage = new Map<IngestMessage, RejectedMessage[]>();
+  for (const r of rejected) byMessage.set(r.message, [...(byMessage.get(r.message) ?? []), r]);
+  return [...byMessage].map(([message, refusals]) => {
+    const refusedTables = new Set(refusals.map((r) => r.table));
+    const storedTables = [...result.owners].filter(([table, owners]) => !refusedTables.has(table) && owners.some((o) => o.message === message)).map(([table]) => table);
+    const reasons = refusals.map((r) => `${r.table} rejected its ${r.rows} row(s): ${(r.error as Error).message.replace(/^store insert failed: \w+: /, "")}`);
+    const stored = storedTables.length > 0 ? ` (its rows in ${storedTables.join(", ")} were stored)` : "";
+    return { message, code: "store_rejected" as const, reason: `${reasons.join("; ")}${stored}` };
+  });
 }

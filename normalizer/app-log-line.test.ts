@@ -57,7 +57,8 @@ describe("normalizeAppLogLine: recognised formats", () => {
 
   it("tracing-subscriber JSON (the crate's own doc example)", () => {
     const row = normalizeAppLogLine(`{"timestamp":"2022-02-15T18:47:10.822041Z","level":"ERROR","fields":{"message":"failed to shave yak","yak":3,"error":"missing yak"},"target":"fmt_json::yak_shave","span":{"yaks":3,"name":"shaving_yaks"},"spans":[{"yaks":3,"name":"shaving_yaks"}]}`, ctx({ nowNanos: 1644950830822041000n + 1_000_000_000n }));
-    expect(row).toMatchObject({ LogFormat: "tracing-subscriber", SourceLanguage: "rust", Timestamp: "1644950830822041000", Body: "failed to shave yak", ScopeName: "fmt_json::yak_shave", SeverityNumber: 17, ErrorCode: "UNKNOWN", ErrorMessage: "missing yak" });
+    // "missing yak" names no library error; the keyword fallback gives it the canonical NOT_FOUND.
+    expect(row).toMatchObject({ LogFormat: "tracing-subscriber", SourceLanguage: "rust", Timestamp: "1644950830822041000", Body: "failed to shave yak", ScopeName: "fmt_json::yak_shave", SeverityNumber: 17, ErrorCode: "NOT_FOUND", ErrorMessage: "missing yak" });
     expect(row.LogAttributes).toMatchObject({ yak: "3", error: "missing yak", "span.name": "shaving_yaks", "span.yaks": "3", spans: '[{"yaks":3,"name":"shaving_yaks"}]' });
   });
 

@@ -42,7 +42,7 @@ export interface ErrorSignal {
   logLevel?: string;
 }
 
-export type MatchedBy = "declared_code" | "message" | "exception_type" | "sql_state" | "grpc_code" | "http_status" | "log_level" | "none";
+export type MatchedBy = "declared_code" | "message" | "exception_type" | "sql_state" | "grpc_code" | "http_status" | "log_level" | "keyword" | "none";
 
 export interface GlossaryMatch {
   code: string;
@@ -88,7 +88,7 @@ interface CompiledRule {
   pattern: string;
 }
 
-const TIER = { declared_code: 6, message: 5, exception_type: 4, sql_state: 3, grpc_code: 2, http_status: 2, log_level: 2, none: 0 } as const;
+const TIER = { declared_code: 6, message: 5, exception_type: 4, sql_state: 3, grpc_code: 2, http_status: 2, log_level: 2, keyword: 1, none: 0 } as const;
 
 export interface CompiledGlossary {
   readonly version: string;
@@ -104,6 +104,8 @@ export interface CompiledGlossary {
   /** @internal */ readonly grpcRules: ReadonlyMap<number, readonly CompiledRule[]>;
   /** @internal */ readonly httpRules: ReadonlyMap<number, readonly CompiledRule[]>;
   /** @internal */ readonly logLevelRules: ReadonlyMap<string, readonly CompiledRule[]>;
+  /** @internal */ readonly keywordRules: ReadonlyMap<string, CompiledRule>;
+  /** @internal */ readonly keywordPattern: RegExp | undefined;
 }
 
 function pushTo<K, V>(map: Map<K, V[]>, key: K, value: V): void {
@@ -122,6 +124,7 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
   const grpcRules = new Map<number, CompiledRule[]>();
   const httpRules = new Map<number, CompiledRule[]>();
   const logLevelRules = new Map<string, CompiledRule[]>();
+  const keywordRules = new Map<string, CompiledRule>();
   const byCode = new Map<string, GlossaryEntry>();
 
   glossary.entries.forEach((entry, entryIndex) => {
@@ -150,7 +153,11 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
     for (const name of entry.match.grpcCodes) pushTo(grpcRules, grpcCodeNames.indexOf(name), { ...base, language: "any", specificity: 0, spanKinds, pattern: `gRPC ${name}${kinds}` });
     for (const status of entry.match.httpStatus) pushTo(httpRules, status, { ...base, language: "any", specificity: 0, spanKinds, pattern: `HTTP ${status}${kinds}` });
     for (const level of entry.match.logLevels) pushTo(logLevelRules, level, { ...base, language: "any", specificity: 0, pattern: `log level ${level}` });
+    for (const keyword of entry.match.keywords) keywordRules.set(keyword, { ...base, language: "any", specificity: keyword.length, pattern: `keyword ${keyword}` });
   });
+  // One alternation of every keyword as whole words; longer phrases first so "timed out" is one hit.
+  const keywordSources = [...keywordRules.keys()].sort((a, b) => b.length - a.length || a.localeCompare(b)).map(escapeRegex);
+  const keywordPattern = keywordSources.length ? new RegExp(`(?<![a-z0-9])(?:${keywordSources.join("|")})(?![a-z0-9])`, "gi") : undefined;
   const unknown = byCode.get("UNKNOWN");
   if (!unknown) throw new Error("glossary has no UNKNOWN entry");
   return {
@@ -167,8 +174,12 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
     grpcRules,
     httpRules,
     logLevelRules,
+    keywordRules,
+    keywordPattern,
   };
 }
+
+const escapeRegex = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&").replace(/ /g, "\\s+");
 
 let defaultCompiled: CompiledGlossary | undefined;
 
@@ -290,6 +301,7 @@ function bestCandidate(signal: ErrorSignal, glossary: CompiledGlossary): Candida
     if (signal.httpStatus !== undefined) consider(glossary.httpRules.get(signal.httpStatus), "http_status", signal, best);
     if (signal.logLevel) consider(glossary.logLevelRules.get(signal.logLevel.toLowerCase()), "log_level", signal, best);
   }
+  if (!best.c) best.c = keywordCandidate(signal, glossary);
   return best.c;
 }
 
@@ -321,6 +333,28 @@ export function explainMatch(signal: ErrorSignal, glossary: CompiledGlossary = d
   const best = bestCandidate(signal, glossary);
   const match = matchOf(signal, glossary, best);
   return best ? { ...match, rule: { matchedBy: best.by, pattern: best.rule.pattern, language: best.rule.language } } : match;
+}
+
+/**
+ * The last resort before UNKNOWN: a generic text ("redis timeout", "upstream refused the call")
+ * names its failure with a plain word. The primary message is searched first; within a text the
+ * keyword nearest the end wins, since wrapped errors read "outer context: inner cause" in Go
+ * (fmt.Errorf "%w") and in Rust error chains alike.
+ */
+function keywordCandidate(signal: ErrorSignal, glossary: CompiledGlossary): Candidate | undefined {
+  const pattern = glossary.keywordPattern;
+  if (!pattern) return undefined;
+  const texts = [signal.message, ...(signal.otherTexts ?? [])];
+  for (const text of texts) {
+    if (!text) continue;
+    const capped = text.length > MATCH_MAX_CHARS ? text.slice(0, MATCH_MAX_CHARS) : text;
+    let last: string | undefined;
+    for (const hit of capped.matchAll(pattern)) last = hit[0];
+    if (last === undefined) continue;
+    const rule = glossary.keywordRules.get(last.toLowerCase().replace(/\s+/g, " "));
+    if (rule) return { rule, tier: TIER.keyword, by: "keyword", kindRestricted: false };
+  }
+  return undefined;
 }
 
 /** What to fingerprint when an error has no text: the structure that marked it as an error. */

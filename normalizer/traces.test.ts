@@ -172,3 +172,16 @@ describe("normalizeTraces", () => {
     expect(c.stats).toMatchObject({ droppedAttributes: 2, truncatedAttributes: 1 });
   });
 });
+
+describe("instrumentation nobody here wrote: Jaeger HotROD's client-span-only redis", () => {
+  it("codes the plain 'redis timeout' of a CLIENT span with peer.service and no db.system by keyword (DEADLINE_EXCEEDED, not UNKNOWN)", () => {
+    const [row] = normalizeTraces(
+      request(
+        [span({ name: "GetDriver", kind: 3, parentSpanId: hex("1111111111111111"), attributes: [str("peer.service", "redis"), str("param.driverID", "T757183C")], status: { code: 2, message: "redis timeout" } })],
+        [str("service.name", "redis"), str("telemetry.sdk.language", "go")],
+      ),
+      ctx(),
+    );
+    expect(row).toMatchObject({ ServiceName: "redis", SpanKind: "Client", StatusCode: "Error", ErrorCode: "DEADLINE_EXCEEDED", ErrorMessage: "redis timeout" });
+  });
+});

@@ -89,6 +89,83 @@ export const CorrelatorSettings = z.object({
 });
 export type CorrelatorSettings = z.infer<typeof CorrelatorSettings>;
 
+const filePath = z.string().min(1);
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** Who may call the API and how hard (README "Security"). */
+export const ApiSettings = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: port.default(8080),
+  auth: z
+    .object({
+      /**
+       * `keys` (default): every route but /healthz and the OpenAPI document needs an API key.
+       * `off`: every request is an operator with every scope; for local development only, so it
+       * is refused when the API listens on an address other than loopback.
+       */
+      mode: z.enum(["keys", "off"]).default("keys"),
+      /** An admin key of tenant `*` that needs no store (at least 32 characters); for the first key. */
+      bootstrapKey: z.string().min(32, "at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
+      /** How often each API process reloads the key table (revocations elsewhere take at most this long). */
+      keyCacheSeconds: positiveInt.default(5),
+      /** Last-use times are kept in memory and written this often (one insert for all keys). */
+      lastUseFlushSeconds: positiveInt.default(60),
+    })
+    .prefault({}),
+  /** Requests per key (or per client address without a valid key) per minute. */
+  rateLimitPerMinute: positiveInt.default(1200),
+  bodyLimitBytes: positiveInt.default(1024 * 1024),
+  /** Longest a request may take to arrive (headers and body), and a query may run. */
+  requestTimeoutSeconds: positiveInt.default(30),
+  /** Origins allowed to call the API from a browser; empty (default) sends no CORS headers. */
+  corsOrigins: z
+    .preprocess((value) => (typeof value === "string" ? value.split(",").map((part) => part.trim()).filter(Boolean) : value), z.array(z.url().or(z.literal("*"))))
+    .default([]),
+  /**
+   * Proxies in front of the API whose X-Forwarded-For is believed (the audit log's client
+   * address): true (any), or comma-separated addresses/CIDRs. Default: none.
+   */
+  trustProxy: z.union([flag, z.string().min(1)]).default(false),
+  /**
+   * A separate listener for /metrics without a key (for Prometheus on a private network). On the
+   * API port /metrics always needs an operator key.
+   */
+  metricsPort: port.optional(),
+  metricsHost: z.string().min(1).default("127.0.0.1"),
+}).superRefine((api, ctx) => {
+  if (api.auth.mode === "off" && !isLoopback(api.host)) {
+    ctx.addIssue({ code: "custom", path: ["auth", "mode"], message: `'off' serves every tenant's data without a key: it is allowed only on a loopback address, and the API listens on ${api.host}` });
+  }
+});
+export type ApiSettings = z.infer<typeof ApiSettings>;
+
+/** TLS towards Kafka or ClickHouse: a private CA and/or a client certificate (mTLS). */
+const tlsSettings = z.object({
+  /** PEM file with the CA certificate(s) that signed the server's certificate; system CAs when absent. */
+  caFile: filePath.optional(),
+  /** PEM client certificate and key, for servers that authenticate clients by certificate. */
+  certFile: filePath.optional(),
+  keyFile: filePath.optional(),
+  keyPassphrase: z.string().optional(),
+  /** Host name checked against the certificate when it differs from the address dialled. */
+  servername: z.string().min(1).optional(),
+  /** Only for a test set-up: accept any server certificate. */
+  insecureSkipVerify: flag.default(false),
+});
+
+export const KafkaSecuritySettings = {
+  /** TLS to the brokers (SSL or SASL_SSL listeners). */
+  tls: tlsSettings.extend({ enabled: flag.default(false) }).prefault({}),
+  sasl: z
+    .object({
+      mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
+      username: z.string().min(1),
+      password: z.string().min(1),
+    })
+    .optional(),
+};
+
 export const BraidConfig = z.object({
   /** Which roles this process runs. Embedded chDB needs all three in one process. */
   roles: commaList(Role).default(["ingest", "correlator", "api"]),
@@ -118,6 +195,7 @@ export const BraidConfig = z.object({
        * keeps the topics readable by any consumer.
        */
       producerCompression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none"),
+      ...KafkaSecuritySettings,
     })
     .prefault({}),
   tenancy: z
@@ -140,6 +218,8 @@ export const BraidConfig = z.object({
       clickhouseUrl: z.url().optional(),
       clickhouseUser: z.string().optional(),
       clickhousePassword: z.string().optional(),
+      /** TLS to the server (an https:// URL): a private CA, a client certificate. */
+      clickhouseTls: tlsSettings.omit({ insecureSkipVerify: true, servername: true, keyPassphrase: true }).prefault({}),
       database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a plain identifier").default("otel"),
       chdbPath: z.string().min(1).default(".braid/chdb"),
     })
@@ -148,7 +228,7 @@ export const BraidConfig = z.object({
   /** Alert rules and notifications (schemas/alerting.ts). */
   alerting: AlertingSettings.prefault({}),
   redis: z.object({ url: z.string().regex(/^rediss?:\/\//, "redis://host:port").default("redis://127.0.0.1:6379") }).prefault({}),
-  api: z.object({ host: z.string().min(1).default("127.0.0.1"), port: port.default(8080) }).prefault({}),
+  api: ApiSettings.prefault({}),
   telemetry: z
     .object({
       /** OTLP gRPC endpoint for Braid's own spans (e.g. http://127.0.0.1:4317); unset disables export. */

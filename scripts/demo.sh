@@ -4,6 +4,7 @@
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
-bash scripts/setup.sh
+# The demo does not use the OpenTelemetry Collector build (a few CPU-minutes cold): skip it unless asked.
+BRAID_SKIP_COLLECTOR=${BRAID_SKIP_COLLECTOR:-1} bash scripts/setup.sh
 bash scripts/services.sh start
 exec npx tsx scripts/demo.ts "$@"

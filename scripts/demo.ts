@@ -5,6 +5,7 @@
 //
 //   npm run demo                                   # the default scenario
 //   npm run demo -- examples/scenarios/<name>.yaml # another one
+import { mkdirSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { repoRoot } from "../examples/runner/index.js";
 import { runScenarioWithBraid } from "./lib/braid-scenario.js";
@@ -43,12 +44,28 @@ if (!incident) {
   if (incident.exemplarTraceIds[0]) console.log(`  exemplar trace: ${api}/api/v1/traces/${incident.exemplarTraceIds[0]}`);
   for (const log of incident.sampleLogs.slice(0, 2)) console.log(`  log: ${log.serviceName}: ${log.body.slice(0, 160)}`);
   console.log(`  details: ${api}/api/v1/incidents/${incident.incidentId}`);
+  console.log(`  web page: ${api}/ui/incidents/${incident.incidentId}`);
 }
 if (score.expectedRootCause) {
   const verdict = score.rank === 1 ? "ranked first" : score.rank ? `ranked ${score.rank}` : "not among the candidates";
   console.log(`\nExpected root cause ${score.expectedRootCause.service} ${score.expectedRootCause.code}: ${verdict}.`);
 }
-console.log(`\nAPI: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
+// The API needs a key: the run's bootstrap admin key creates a read key for the on-call engineer.
+const bootstrapKey = braid.config.api.auth.bootstrapKey!;
+const created = await fetch(`${api}/api/v1/keys`, {
+  method: "POST",
+  headers: { authorization: `Bearer ${bootstrapKey}`, "content-type": "application/json" },
+  body: JSON.stringify({ name: "demo on-call", tenant: braid.config.tenancy.default, scopes: ["read"] }),
+});
+const readKey = ((await created.json()) as { Key?: string; message?: string });
+if (!created.ok || !readKey.Key) throw new Error(`creating the demo's API key failed: ${created.status} ${readKey.message ?? ""}`);
+const adminKeyFile = path.join(repoRoot, ".braid/demo/admin.key");
+mkdirSync(path.dirname(adminKeyFile), { recursive: true });
+writeFileSync(adminKeyFile, `${bootstrapKey}\n`, { mode: 0o600 });
+console.log(`\nWeb page: ${api}/ui/   API: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
+console.log(`API key created for this demo (read, tenant ${braid.config.tenancy.default}), shown once:\n  ${readKey.Key}`);
+console.log(`  curl -H 'Authorization: Bearer ${readKey.Key}' ${api}/api/v1/incidents`);
+console.log(`  admin key of this run (creates and revokes keys): ${path.relative(repoRoot, adminKeyFile)}`);
 
 if (process.stdin.isTTY) {
   console.log("Serving until Ctrl-C.");

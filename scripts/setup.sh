@@ -1,9 +1,13 @@
 #!/usr/bin/env bash
 # Installs everything Braid needs on a fresh machine and is a no-op when all is in place:
-# npm packages, the official OTLP .proto files, the Kafka jars, redis-server, the Go/Rust emitters.
+# npm packages, the official OTLP .proto files, the Kafka jars, redis-server, the web page, the
+# Go/Rust emitters, and (for the browser tests) Debian's Chromium.
 #
-#   scripts/setup.sh            # all of it
+#   scripts/setup.sh            # all of it but Chromium
 #   BRAID_SKIP_EXAMPLES=1 ...   # everything but the Go/Rust emitter builds
+#   BRAID_SKIP_COLLECTOR=1 ...  # everything but the OpenTelemetry Collector build (the interop
+#                               # test and bench:ingest's Collector peer need it; npm test builds it)
+#   BRAID_WITH_CHROMIUM=1 ...   # also Debian's chromium, for the web page's browser tests
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -35,7 +39,23 @@ fi
 
 bash scripts/services.sh install
 
+# The on-call web page, served by the API role (rebuilt only when web/ or the lockfile changed).
+bash scripts/build-web.sh
+
+# Chromium for the browser tests: Debian's package (test tools may not download a browser here).
+if [ "${BRAID_WITH_CHROMIUM:-0}" = "1" ] && ! command -v chromium >/dev/null; then
+  log "installing chromium from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq chromium >/dev/null
+fi
+
 if [ "${BRAID_SKIP_EXAMPLES:-0}" != "1" ] && [ -x scripts/build-examples.sh ]; then
   bash scripts/build-examples.sh
+fi
+# The real OpenTelemetry Collector and telemetrygen (deploy/otelcol/), for the interop test and the
+# ingest benchmark; cached by the hash of the manifest.
+if [ "${BRAID_SKIP_COLLECTOR:-0}" != "1" ]; then
+  bash scripts/build-collector.sh
 fi
 log "setup complete"

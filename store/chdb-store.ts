@@ -2,7 +2,7 @@
 // embedded mode runs every Braid role in one process (DESIGN.md, "Roles").
 import { mkdirSync } from "node:fs";
 import { Session } from "chdb";
-import { encodeRowsForInsert } from "./row-encoding.js";
+import { serializeRowsForInsert } from "./row-encoding.js";
 import { StoreError, assertIdentifier, withDatabase, type InsertOptions, type QueryParams, type Store } from "./store.js";
 
 export class ChdbStore implements Store {
@@ -25,7 +25,7 @@ export class ChdbStore implements Store {
 
   async insert(table: string, rows: readonly object[], options: InsertOptions = {}): Promise<void> {
     if (rows.length === 0) return;
-    const body = Buffer.from(encodeRowsForInsert(table, rows).map((row) => JSON.stringify(row)).join("\n"));
+    const body = Buffer.from(serializeRowsForInsert(table, rows));
     const settings: Record<string, string | number> = {};
     if (options.dedupToken) settings.insert_deduplication_token = options.dedupToken;
     try {

@@ -8,6 +8,7 @@ export interface StoreSettings {
   clickhouseUrl?: string;
   clickhouseUser?: string;
   clickhousePassword?: string;
+  clickhouseTls?: { caFile?: string; certFile?: string; keyFile?: string };
   database: string;
   chdbDataDir: string;
 }
@@ -20,6 +21,7 @@ export function connectStore(settings: StoreSettings): Store {
         database: settings.database,
         username: settings.clickhouseUser,
         password: settings.clickhousePassword,
+        tls: settings.clickhouseTls,
       })
     : new ChdbStore(settings.chdbDataDir, settings.database);
 }

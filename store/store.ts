@@ -1,6 +1,7 @@
 // The one small interface every Braid role uses to reach ClickHouse, whichever driver is behind it.
 // SQL may reference the configured database as {{db}}; values are always bound server-side as
 // {name:Type} parameters, never spliced into the SQL text.
+import { classifyStoreError, type StoreFailure } from "./errors.js";
 
 export type QueryParams = Record<string, unknown>;
 
@@ -42,8 +43,12 @@ export function withDatabase(sql: string, database: string): string {
   return sql.replaceAll("{{db}}", assertIdentifier(database, "database"));
 }
 
-/** Error raised by a store call, naming the operation so logs say what failed. */
+/**
+ * Error raised by a store call, naming the operation so logs say what failed, and saying whether
+ * the store refused the data itself (`failure.kind === "rejected"`) or may accept it on a retry.
+ */
 export class StoreError extends Error {
+  readonly failure: StoreFailure;
   constructor(
     readonly operation: "insert" | "query" | "exec" | "ping" | "connect",
     message: string,
@@ -51,5 +56,11 @@ export class StoreError extends Error {
   ) {
     super(`store ${operation} failed: ${message}`, options);
     this.name = "StoreError";
+    this.failure = classifyStoreError(options?.cause);
   }
+}
+
+/** True when the store refused the rows themselves: retrying the same rows cannot succeed. */
+export function isStoreRejection(err: unknown): err is StoreError {
+  return err instanceof StoreError && err.failure.kind === "rejected";
 }

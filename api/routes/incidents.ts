@@ -12,11 +12,17 @@ import { Alert, apiAlert } from "./alerts.js";
 const iso = (unixSeconds: number) => new Date(unixSeconds * 1000).toISOString();
 
 const RootCause = z.object({
-  Node: z.string().describe("A service, or a database seen from its callers' client spans"),
-  NodeType: z.enum(["service", "database"]),
+  Node: z.string().describe("A service, or a callee seen from its callers' client spans (a database, a queue, a peer that never answers with spans)"),
+  NodeType: z.enum(["service", "database", "queue", "peer"]),
   Score: z.number(),
   Reason: z.string(),
   ErrorCode: z.string().describe("Glossary code of the errors that start at this node"),
+  Boundary: z
+    .enum(["own", "caller", "peer", "unanswered", "answered_transport", "answered_slow", "caller_deadline"])
+    .nullable()
+    .describe("How its errors were attributed: own spans; the caller's own doing on a call; a callee without spans; a call that never reached it; its spans succeeded but the call failed on the way; timed out while it was slow; the caller's own deadline"),
+  Callers: z.array(z.string()).describe("For errors at a boundary: the callers whose calls to it fail (the edges to look at)"),
+  Cause: z.number().nullable().describe("Which independent cause it explains (1-based), when the incident has several"),
   Evidence: z.object({
     OriginErrors: z.number(),
     OriginShare: z.number(),
@@ -41,13 +47,14 @@ const IncidentSummary = z.object({
   TopRootCause: RootCause.nullable(),
 });
 
-const Anomaly = z.object({
+export const AnomalyOut = z.object({
   AnomalyId: z.string(),
   Node: z.string(),
   NodeType: z.string(),
   Operation: z.string(),
   Kind: z.string(),
   OnsetAt: z.string(),
+  DetectedAt: z.string(),
   LastSeenAt: z.string(),
   Score: z.number(),
   Observed: z.number().describe("Error ratio (0..1) or p95 latency in ms over the detection window"),
@@ -57,11 +64,22 @@ const Anomaly = z.object({
   ErrorCodes: z.record(z.string(), z.number()),
 });
 
+const Cause = z.object({
+  Node: z.string(),
+  NodeType: z.enum(["service", "database", "queue", "peer"]),
+  ErrorCode: z.string(),
+  ErrorTraces: z.number().describe("Error traces this cause explains"),
+  Share: z.number().describe("Its share of the incident's error traces"),
+  RootCauses: z.array(RootCause).describe("Candidates ranked on this cause's own evidence"),
+  ExemplarTraceIds: z.array(z.string()),
+});
+
 const IncidentDetail = IncidentSummary.extend({
   Operations: z.array(z.string()),
   RootCauses: z.array(RootCause),
+  Causes: z.array(Cause).describe("Independent causes (disjoint error traces, or far apart with different codes), largest first; one for a single fault"),
   Timeline: z.array(z.object({ At: z.string(), Kind: z.string(), Message: z.string(), Detail: z.record(z.string(), z.unknown()) })),
-  Anomalies: z.array(Anomaly),
+  Anomalies: z.array(AnomalyOut),
   ExemplarTraceIds: z.array(z.string()),
   SampleLogs: z.array(z.object({ Timestamp: z.string(), ServiceName: z.string(), SeverityText: z.string(), Body: z.string(), TraceId: z.string(), ErrorCode: z.string() })),
   Alerts: z.array(Alert).describe("Alerts that fired while the incident was open, on its services"),
@@ -75,6 +93,9 @@ function apiRootCause(candidate: Incident["rootCauses"][number]): z.infer<typeof
     Score: candidate.score,
     Reason: candidate.reason,
     ErrorCode: candidate.errorCode,
+    Boundary: candidate.boundary ?? null,
+    Callers: candidate.callers ?? [],
+    Cause: candidate.cause ?? null,
     Evidence: {
       OriginErrors: e.originErrors,
       OriginShare: e.originShare,
@@ -103,9 +124,9 @@ export function apiIncidentSummary(incident: Incident): z.infer<typeof IncidentS
   };
 }
 
-function apiAnomaly(a: Anomaly): z.infer<typeof Anomaly> {
+export function apiAnomaly(a: Anomaly): z.infer<typeof AnomalyOut> {
   return {
-    AnomalyId: a.anomalyId, Node: a.node, NodeType: a.nodeType, Operation: a.operation, Kind: a.kind, OnsetAt: iso(a.onsetAt), LastSeenAt: iso(a.lastSeenAt),
+    AnomalyId: a.anomalyId, Node: a.node, NodeType: a.nodeType, Operation: a.operation, Kind: a.kind, OnsetAt: iso(a.onsetAt), DetectedAt: iso(a.detectedAt), LastSeenAt: iso(a.lastSeenAt),
     Score: a.score, Observed: a.observed, Baseline: a.baseline, Calls: a.calls, Errors: a.errors, ErrorCodes: a.errorCodes,
   };
 }
@@ -116,6 +137,7 @@ const ListQuery = checkRange(
     ...paginationFields,
     status: z.enum(["open", "resolved"]).optional(),
     service: z.string().min(1).max(256).optional(),
+    code: z.string().regex(/^[A-Z][A-Z_]*(\.[A-Z0-9][A-Z0-9_]*)?$/, "a glossary code such as UNAVAILABLE.CONNECTION_REFUSED").optional().describe("Incidents whose errors include this glossary code"),
   }),
 );
 
@@ -133,8 +155,8 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     },
     async (request) => {
       const { fromMs, toMs } = resolveRange(request.query);
-      const { limit, offset, status, service } = request.query;
-      const { total, incidents } = await listIncidents(deps.store, { status, service, fromSeconds: seconds(fromMs), toSeconds: seconds(toMs) + 1, limit, offset });
+      const { limit, offset, status, service, code } = request.query;
+      const { total, incidents } = await listIncidents(deps.store, { tenant: request.caller.tenant, status, service, code, fromSeconds: seconds(fromMs), toSeconds: seconds(toMs) + 1, limit, offset });
       return { Total: total, Limit: limit, Offset: offset, Incidents: incidents.map(apiIncidentSummary) };
     },
   );
@@ -150,13 +172,17 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       },
     },
     async (request, reply) => {
-      const found = await getIncident(deps.store, request.params.incidentId);
+      const found = await getIncident(deps.store, request.caller.tenant, request.params.incidentId);
       if (!found) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `incident ${request.params.incidentId} was not found` });
       const { incident, events, anomalies } = found;
       return {
         ...apiIncidentSummary(incident),
         Operations: incident.operations,
         RootCauses: incident.rootCauses.map(apiRootCause),
+        Causes: (incident.causes ?? []).map((cause) => ({
+          Node: cause.node, NodeType: cause.nodeType, ErrorCode: cause.errorCode, ErrorTraces: cause.errorTraces, Share: cause.share,
+          RootCauses: cause.rootCauses.map(apiRootCause), ExemplarTraceIds: cause.exemplarTraceIds,
+        })),
         Timeline: events.map((event: IncidentEventRow) => ({ At: event.At, Kind: event.Kind, Message: event.Message, Detail: JSON.parse(event.Detail || "{}") as Record<string, unknown> })),
         Anomalies: anomalies.map(apiAnomaly),
         ExemplarTraceIds: incident.exemplarTraceIds,

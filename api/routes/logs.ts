@@ -51,6 +51,7 @@ export async function logRoutes(app: FastifyInstance, deps: ApiDeps): Promise<vo
       const { fromMs, toMs } = resolveRange(request.query);
       const { limit, offset, service, severity, code, q, traceId } = request.query;
       const logs = await searchLogs(deps.store, {
+        tenant: request.caller.tenant,
         fromSeconds: seconds(fromMs),
         toSeconds: seconds(toMs) + 1,
         service,

@@ -131,8 +131,13 @@ export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
       if ("error" in compiled) return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: compiled.error! });
       const clash = await conflict(compiled.rule, true);
       if (clash) return reply.code(409).send({ statusCode: 409, error: "Conflict", message: clash });
+      // A tenant key may not replace (and so remove) a rule that evaluates for every tenant.
+      const existing = await readApiRules(deps.store, request.caller.tenant);
+      if (request.caller.tenant !== allTenants && existing.some((old) => old.name === compiled.rule.rule.name && old.tenant === allTenants)) {
+        return reply.code(409).send({ statusCode: 409, error: "Conflict", message: `the rule ${compiled.rule.rule.name} applies to every tenant: only an operator key (tenant *) can replace it` });
+      }
       // Replacing a rule under another scope would leave the old one evaluating: remove it.
-      for (const old of await readApiRules(deps.store, request.caller.tenant)) {
+      for (const old of existing) {
         if (old.name === compiled.rule.rule.name && old.tenant !== (compiled.rule.rule.tenant ?? allTenants)) await writeApiRule(deps.store, { tenant: old.tenant, name: old.name, definition: {}, deleted: true, updatedBy: request.caller.name });
       }
       await writeApiRule(deps.store, { tenant: compiled.rule.rule.tenant ?? allTenants, name: compiled.rule.rule.name, definition: compiled.definition, updatedBy: request.caller.name });

@@ -5,7 +5,9 @@ export type DeadLetterCode =
   | "unsupported_content_type"
   | "decode_error"
   | "invalid_payload"
-  | "normalize_error";
+  | "normalize_error"
+  /** The store refused the message's rows as data (ClickHouse parse, type, constraint or size errors). */
+  | "store_rejected";
 
 /** A message that can never be stored as it is; the batch goes on without it. */
 export class DecodeError extends Error {

@@ -92,6 +92,10 @@ export const EntryMatchers = z
     httpStatus: z.array(z.number().int().min(100).max(599)).default([]),
     sqlStates: z.array(z.string().regex(/^[0-9A-Z]{5}$/, "five-character SQLSTATE")).default([]),
     logLevels: z.array(lowercaseLiteral).default([]).describe("source log level names (lowercase) that by themselves mean this code"),
+    keywords: z
+      .array(lowercaseLiteral.refine((s) => /^[a-z][a-z0-9 '-]*[a-z0-9]$/.test(s), "a lowercase word or phrase of letters, digits, spaces, - and '"))
+      .default([])
+      .describe("last resort before UNKNOWN: whole words or phrases of a generic error text (\"redis timeout\"); the one nearest the end of the text wins"),
     spanKinds: z.array(SpanKindName).optional().describe("restricts grpcCodes and httpStatus to these span kinds"),
   })
   .strict();
@@ -109,7 +113,7 @@ export const GlossaryEntry = z
     severity: ErrorSeverity,
     remedy: z.string().min(1),
     priority: z.number().int().default(0).describe("higher wins among matches of the same tier"),
-    match: EntryMatchers.default({ grpcCodes: [], httpStatus: [], sqlStates: [], logLevels: [] }),
+    match: EntryMatchers.default({ grpcCodes: [], httpStatus: [], sqlStates: [], logLevels: [], keywords: [] }),
   })
   .strict()
   .refine((entry) => (grpcCodeNames as readonly string[]).includes(entry.code.split(".")[0]!), {
@@ -132,6 +136,14 @@ export const Glossary = z
         ctx.addIssue({ code: "custom", path: ["entries", index, "code"], message: `duplicate code ${entry.code} (also entries[${previous}])` });
       }
       seen.set(entry.code, index);
+    });
+    const keywordOwner = new Map<string, string>();
+    glossary.entries.forEach((entry, index) => {
+      entry.match.keywords.forEach((keyword, k) => {
+        const owner = keywordOwner.get(keyword);
+        if (owner !== undefined) ctx.addIssue({ code: "custom", path: ["entries", index, "match", "keywords", k], message: `keyword "${keyword}" is already ${owner}'s` });
+        keywordOwner.set(keyword, entry.code);
+      });
     });
     if (!seen.has("UNKNOWN")) ctx.addIssue({ code: "custom", path: ["entries"], message: "an UNKNOWN entry is required (the no-match result)" });
   });

@@ -3,6 +3,7 @@
 // Braid found against the scenario's `expect`. Used by the demo, the end-to-end tests and the
 // RCA benchmark.
 import { readFileSync } from "node:fs";
+import { generateKey } from "../../api/index.js";
 import { incidentColumns, readOpenIncidents, toIncident, type Incident } from "../../correlator/index.js";
 import { runScenario, type RunResult } from "../../examples/runner/index.js";
 import { loadConfig } from "../../runtime/config.js";
@@ -65,6 +66,8 @@ export async function runScenarioWithBraid(file: string, options: ScenarioOption
     BRAID_CHDB_PATH: options.chdbPath ?? ".braid/scenarios/chdb",
     BRAID_API_PORT: String(options.apiPort ?? 0),
     BRAID_LOG_LEVEL: options.logLevel ?? process.env.BRAID_LOG_LEVEL ?? "warn",
+    // The API runs with keys, as in production: an admin key of this run creates the others.
+    BRAID_API_BOOTSTRAP_KEY: process.env.BRAID_API_BOOTSTRAP_KEY ?? generateKey().key,
   });
   const braid = await startBraid(config, { logger: createLogger(config.log.level) });
 

@@ -199,6 +199,45 @@ describe("structural context when the text says little", () => {
   });
 });
 
+describe("keyword fallback for generic error texts", () => {
+  // Texts of instrumentation nobody here wrote: demo apps and hand-rolled clients that say what
+  // failed in plain words. Each falls back to a canonical code instead of UNKNOWN.
+  const cases: [string, string][] = [
+    ["redis timeout", "DEADLINE_EXCEEDED"], // Jaeger HotROD's simulated redis
+    ["upstream call timed out after 3 attempts", "DEADLINE_EXCEEDED"],
+    ["cache: connection refused by peer", "UNAVAILABLE"],
+    ["payment gateway unavailable", "UNAVAILABLE"],
+    ["user 42 not found", "NOT_FOUND"],
+    ["rate limit hit for tenant acme", "RESOURCE_EXHAUSTED"],
+    ["login rejected: unauthorized", "UNAUTHENTICATED"],
+    ["access denied to bucket orders", "PERMISSION_DENIED"],
+    ["request cancelled", "CANCELLED"],
+    ["invalid token", "UNAUTHENTICATED"],
+    ["worker crashed", "INTERNAL"],
+  ];
+  it.each(cases)("%s → %s", (message, code) => {
+    const m = matchError({ message });
+    expect(m.code).toBe(code);
+    expect(m.matchedBy).toBe("keyword");
+  });
+
+  it("takes the keyword nearest the end: wrapped errors put the cause last", () => {
+    expect(matchError({ message: "invalid reply from inventory: timeout" }).code).toBe("DEADLINE_EXCEEDED");
+    expect(matchError({ message: "timeout budget check: invalid argument order_id" }).code).toBe("INVALID_ARGUMENT");
+  });
+
+  it("matches whole words only, and never overrides a real pattern or a status code", () => {
+    expect(matchError({ message: "timeoutless retry loop gave up" }).code).toBe("UNKNOWN");
+    expect(matchError({ message: "dial tcp 10.0.0.5:5432: connect: connection refused" }).code).toBe("UNAVAILABLE.CONNECTION_REFUSED");
+    expect(matchError({ message: "upstream timeout", grpcCode: 14 }).code).toBe("UNAVAILABLE");
+    expect(matchError({ message: "call failed", httpStatus: 503, spanKind: "Client" }).code).toBe("UNAVAILABLE.UPSTREAM");
+  });
+
+  it("searches the other texts when the primary one says nothing", () => {
+    expect(matchError({ message: "GetDriver failed", otherTexts: ["redis timeout"] }).code).toBe("DEADLINE_EXCEEDED");
+  });
+});
+
 describe("UNKNOWN errors and fingerprints", () => {
   it("gives UNKNOWN with a fingerprint that ignores addresses, ids, numbers and paths", () => {
     const a = matchError({ message: "order 4bf92f3577b34da6a3ce929d0e0e4736 rejected by 10.0.0.5:8080 after 3 attempts (/srv/app/orders.go)" });

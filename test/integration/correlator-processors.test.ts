@@ -7,7 +7,9 @@ import type { Incident } from "../../correlator/index.js";
 import { CorrelatorSettings } from "../../schemas/config.js";
 import { ChdbStore, migrate, type Store } from "../../store/index.js";
 import { tempDir } from "../support/env.js";
-import { shopTraffic, type ShopFault } from "../support/rows.js";
+import { calleeTypeSql, isCallSql, peerNameSql } from "../../correlator/nodes.js";
+import type { TraceRow } from "../../schemas/rows.js";
+import { hotrodTraffic, shopTraffic, type ShopFault } from "../support/rows.js";
 
 const settings = CorrelatorSettings.parse({});
 const storage = tempDir("correlator");
@@ -22,13 +24,16 @@ afterAll(async () => {
   storage.cleanup();
 });
 
-/** A fresh database with 10 minutes of healthy traffic, then 3 minutes with the fault (if any). */
-async function scenario(fault?: Omit<ShopFault, "fromSecond" | "toSecond">): Promise<{ db: Store; start: number; faultStart: number }> {
+type Fault = Omit<ShopFault, "fromSecond" | "toSecond">;
+
+/** A fresh database with 10 minutes of healthy traffic, then 3 minutes with the faults (if any). */
+async function scenario(fault?: Fault | Fault[], options: { clientSpans?: boolean; rows?: (start: number) => TraceRow[] } = {}): Promise<{ db: Store; start: number; faultStart: number }> {
   const db = new ChdbStore(storage.dir, `correlator_${++database}`);
   await migrate(db);
   const start = 1_800_000_000;
   const faultStart = start + 600;
-  const rows = shopTraffic({ startSecond: start, seconds: 600 + 180 + 120, requestsPerSecond: 4, fault: fault && { ...fault, fromSecond: 600, toSecond: 780 } });
+  const faults = (Array.isArray(fault) ? fault : fault ? [fault] : []).map((f) => ({ ...f, fromSecond: 600, toSecond: 780 }));
+  const rows = options.rows?.(start) ?? shopTraffic({ startSecond: start, seconds: 600 + 180 + 120, requestsPerSecond: 4, faults, clientSpans: options.clientSpans });
   for (let i = 0; i < rows.length; i += 20_000) await db.insert("otel_traces", rows.slice(i, i + 20_000));
   return { db, start, faultStart };
 }
@@ -111,6 +116,95 @@ describe("correlator processors on a real store", () => {
     expect(versions).toEqual([]);
     const [anomalies] = await db.query<{ n: string }>("SELECT count() AS n FROM {{db}}.braid_anomalies");
     expect(anomalies!.n).toBe("0");
+    await db.close();
+  });
+
+  it("ranks payments first when checkout's calls to it fail before reaching it (an expired certificate: no payments span at all)", async () => {
+    const { db, faultStart } = await scenario({ node: "payments", kind: "unreached", errorCode: "UNAUTHENTICATED.TLS_CERT_EXPIRED" }, { clientSpans: true });
+    const { versions } = await tick(db, faultStart - 30, faultStart + 120);
+    const ids = incidentsIn(versions);
+    expect(ids).toHaveLength(1);
+    const incident = latest(versions, ids[0]!);
+    expect(incident.rootCauses[0]).toMatchObject({ node: "payments", nodeType: "service", errorCode: "UNAUTHENTICATED.TLS_CERT_EXPIRED", boundary: "unanswered", callers: ["checkout"] });
+    expect(incident.rootCauses[0]!.reason).toMatch(/^Calls from checkout to payments fail before reaching payments \(no server span\): UNAUTHENTICATED.TLS_CERT_EXPIRED/);
+    expect(incident.rootCauses[1]!.node).toBe("checkout");
+    await db.close();
+  });
+
+  it("keeps the caller first with client spans too, when the failure is its own (an exhausted pool)", async () => {
+    const { db, faultStart } = await scenario({ node: "postgres", kind: "error", errorCode: "RESOURCE_EXHAUSTED.POOL_TIMEOUT" }, { clientSpans: true });
+    const { versions } = await tick(db, faultStart - 30, faultStart + 120);
+    const ids = incidentsIn(versions);
+    expect(ids).toHaveLength(1);
+    expect(latest(versions, ids[0]!).rootCauses[0]).toMatchObject({ node: "payments", boundary: "caller" });
+    await db.close();
+  });
+
+  it("separates two faults at once (a panic in payments, redis timeouts under inventory), each first among its own candidates", async () => {
+    const { db, faultStart } = await scenario(
+      [
+        { node: "payments", kind: "error", errorCode: "INTERNAL.PANIC", rate: 0.4 },
+        { node: "redis", kind: "error", errorCode: "DEADLINE_EXCEEDED.CLIENT_TIMEOUT", rate: 0.4 },
+      ],
+      { clientSpans: true },
+    );
+    const { versions } = await tick(db, faultStart - 30, faultStart + 120);
+    const latestOf = incidentsIn(versions).map((id) => latest(versions, id));
+    // Either two incidents or one with two causes; each injected cause ranked first in its own list.
+    const rankings = latestOf.flatMap((incident) => (incident.causes.length > 1 ? incident.causes.map((c) => c.rootCauses.map((r) => r.node)) : [incident.rootCauses.map((r) => r.node)]));
+    for (const expected of ["payments", "redis"]) expect(rankings.some((ranking) => ranking[0] === expected)).toBe(true);
+    const together = latestOf.find((incident) => incident.causes.length > 1);
+    if (together) {
+      expect(together.title).toMatch(/^2 independent causes \(/);
+      expect(together.causes.map((c) => [c.node, c.errorCode]).sort()).toEqual([["payments", "INTERNAL.PANIC"], ["redis", "DEADLINE_EXCEEDED.CLIENT_TIMEOUT"]]);
+      for (const cause of together.causes) expect(cause.exemplarTraceIds.length).toBeGreaterThan(0);
+      expect(together.rootCauses.slice(0, 2).map((c) => c.cause)).toEqual([1, 2]);
+    }
+    await db.close();
+  });
+
+  it("measures what the data says is a node: HotROD's client-span-only mysql gets twice as slow and is named first", async () => {
+    const { db, faultStart } = await scenario(undefined, {
+      rows: (start) => hotrodTraffic({ startSecond: start, seconds: 900, requestsPerSecond: 3, fromSecond: 600, toSecond: 780, mysqlFactor: 2 }),
+    });
+    const { versions } = await tick(db, faultStart - 30, faultStart + 120);
+    const ids = incidentsIn(versions);
+    expect(ids).toHaveLength(1);
+    const incident = latest(versions, ids[0]!);
+    expect(incident.rootCauses[0]).toMatchObject({ node: "mysql", nodeType: "service" });
+    expect(incident.rootCauses[0]!.evidence.selfTimeMs).toBeGreaterThan(incident.rootCauses[0]!.evidence.baselineSelfTimeMs * 1.5);
+    const edges = await db.query<{ Caller: string; Callee: string }>("SELECT DISTINCT Caller, Callee FROM {{db}}.braid_service_edges ORDER BY Caller, Callee");
+    expect(edges).toEqual([
+      { Caller: "customer", Callee: "mysql" },
+      { Caller: "driver", Callee: "redis" },
+      { Caller: "frontend", Callee: "customer" },
+      { Caller: "frontend", Callee: "driver" },
+    ]);
+    await db.close();
+  });
+
+  it("names HotROD's redis for its plain 'redis timeout' errors on its own client spans", async () => {
+    const { db, faultStart } = await scenario(undefined, {
+      rows: (start) => hotrodTraffic({ startSecond: start, seconds: 900, requestsPerSecond: 3, fromSecond: 600, toSecond: 780, redisErrorEvery: 2 }),
+    });
+    const { versions } = await tick(db, faultStart - 30, faultStart + 120);
+    const ids = incidentsIn(versions);
+    expect(ids).toHaveLength(1);
+    expect(latest(versions, ids[0]!).rootCauses[0]).toMatchObject({ node: "redis", nodeType: "service", errorCode: "DEADLINE_EXCEEDED", boundary: "own" });
+    await db.close();
+  });
+
+  it("keeps the RED view's nodes the same as the correlator's node expressions", async () => {
+    const { db } = await scenario({ node: "payments", kind: "unreached", errorCode: "UNAUTHENTICATED.TLS_CERT_EXPIRED" }, { clientSpans: true });
+    await db.insert("otel_traces", hotrodTraffic({ startSecond: 1_800_000_000, seconds: 30, requestsPerSecond: 1, fromSecond: 0, toSecond: 0 }));
+    const fromView = await db.query<{ Node: string; NodeType: string }>("SELECT DISTINCT Node, NodeType FROM {{db}}.braid_red_10s ORDER BY Node, NodeType");
+    const fromSpans = await db.query<{ Node: string; NodeType: string }>(
+      `SELECT DISTINCT if(IsCall AND Peer != '' AND Peer != ServiceName, Peer, ServiceName) AS Node, if(IsCall AND Peer != '' AND Peer != ServiceName, PeerType, 'service') AS NodeType
+       FROM (SELECT ServiceName, SpanKind, ParentSpanId, ${isCallSql} AS IsCall, ${peerNameSql} AS Peer, ${calleeTypeSql} AS PeerType FROM {{db}}.otel_traces)
+       WHERE IsCall OR SpanKind IN ('Server', 'Consumer') OR ParentSpanId = '' ORDER BY Node, NodeType`,
+    );
+    expect(fromView).toEqual(fromSpans);
+    expect(fromView).toEqual(expect.arrayContaining([{ Node: "mysql", NodeType: "service" }, { Node: "postgres", NodeType: "database" }, { Node: "payments", NodeType: "peer" }, { Node: "0.0.0.0:8082", NodeType: "peer" }]));
     await db.close();
   });
 });

@@ -4,7 +4,9 @@
 // every span must be queryable exactly once.
 import { describe, expect, it } from "vitest";
 import { ensureTopics } from "../../ingest/index.js";
-import type { Store } from "../../store/index.js";
+import { drainPending } from "chdb";
+import { encodeTraces, newSpanId, newTraceId, traceRequest } from "../../scripts/lib/otlp-builder.js";
+import { openStore, type Store } from "../../store/index.js";
 import { eventually, isolatedConfig, tempDir, uniqueSuffix } from "../support/env.js";
 import { useKafkaClients } from "../support/kafka-clients.js";
 import { allCommitted, braidEnv, committedOffsets, joinedGroup, spanMessage, spawnBraid, sumOffsets, withChdb, type BraidChild } from "./ingest-support.js";
@@ -69,7 +71,9 @@ describe("ingest crash safety (bin/braid.ts child process, own chDB directory)",
     } finally {
       storage.cleanup();
     }
-  });
+    // Two restarts, each rejoining four consumers (one per signal) after the killed members' 10 s
+    // session timeout, on a machine shared with other suites: a limit, not a timed assertion.
+  }, 300_000);
 
   it("crashes after the plan, after the insert and before the commit, with a shorter fetch on replay: every span exactly once", async () => {
     const suffix = uniqueSuffix();
@@ -115,6 +119,56 @@ describe("ingest crash safety (bin/braid.ts child process, own chDB directory)",
       await stopGracefully(last);
 
       await withChdb(storage.dir, config.store.database, (store) => expectExactlyOnce(store, produced));
+    } finally {
+      storage.cleanup();
+    }
+  });
+
+  it("crashes in the middle of splitting a range the store rejected, twice: every good span exactly once, the poison message dead-lettered", async () => {
+    const suffix = uniqueSuffix();
+    const storage = tempDir("crash-split");
+    const config = isolatedConfig(suffix, storage.dir, { roles: ["ingest"], kafka: { partitions: 1 } });
+    const topic = config.kafka.traces.topic;
+    const group = config.kafka.groupId;
+    const produced: string[] = [];
+    try {
+      // The tables as Braid creates them, plus a constraint that one span of message 30 violates.
+      const store = await openStore({ database: config.store.database, chdbDataDir: storage.dir });
+      await store.exec("ALTER TABLE {{db}}.otel_traces ADD CONSTRAINT no_poison_span CHECK SpanName != 'poison-span'");
+      await store.close();
+      await drainPending();
+
+      await ensureTopics(kafka, [topic], 1, 1);
+      for (let i = 0; i < 60; i++) {
+        if (i === 30) {
+          const start = BigInt(Date.now()) * 1_000_000n;
+          const spans = Array.from({ length: 200 }, (_, k) => ({ traceId: newTraceId(), spanId: newSpanId(), name: k === 7 ? "poison-span" : "op", kind: 2, startNs: start, durationNs: 1000n }));
+          await producer.send({ topic, messages: [{ value: encodeTraces(traceRequest("poison-svc", spans)) }] });
+          continue;
+        }
+        const message = spanMessage("split-svc", 200);
+        produced.push(...message.spanIds);
+        await producer.send({ topic, messages: [{ value: message.value }] });
+      }
+      // Ranges of about 18 messages: the range holding message 30 is split about four times.
+      const env = (failpoint?: string) => braidEnv(config, { kafka: { maxBytesPerPartition: 256 * 1024 } }, failpoint ? { BRAID_INGEST_FAILPOINTS: failpoint } : {});
+      const split = "the store rejected the rows of these messages as data";
+      for (const failpoint of ["after_split_part=2", "after_split_part=4"]) {
+        const braid = spawnBraid(env(failpoint));
+        expect((await braid.exited).signal).toBe("SIGKILL");
+        expect(braid.lines.some((line) => line.includes(split))).toBe(true);
+      }
+      const last = spawnBraid(env());
+      await eventually(() => allCommitted(admin, group, topic), Boolean, "every message committed", 120_000);
+      expect(last.lines.some((line) => line.includes("inserting it again with the same deduplication token"))).toBe(true);
+      await last.waitForLog((record) => record.msg === "message sent to the dead-letter topic" && record.code === "store_rejected", "the poison message dead-lettered");
+      await stopGracefully(last);
+
+      await withChdb(storage.dir, config.store.database, async (store) => {
+        await expectExactlyOnce(store, produced);
+        const [poison] = await store.query<{ n: string }>("SELECT count() AS n FROM {{db}}.otel_traces WHERE ServiceName = 'poison-svc'");
+        expect(poison!.n).toBe("0");
+      });
     } finally {
       storage.cleanup();
     }

@@ -11,6 +11,7 @@ import { startBraid, type BraidProcess } from "../../runtime/app.js";
 import { newSpanId, newTraceId } from "../../scripts/lib/otlp-builder.js";
 import { otlpTypes } from "../../schemas/otlp/index.js";
 import { eventually, isolatedConfig, kafkaBrokers, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
+import { expectedLogs, expectedPoints, expectedSpans, metricTables, type MessageContext, type MetricTable } from "../support/otlp-expected.js";
 import { repoRoot } from "./ingest-support.js";
 
 type Obj = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any -- decoded OTLP objects
@@ -68,160 +69,10 @@ function encode(type: protobuf.Type, request: Obj, enc: Enc): Buffer {
 
 // ---------- what a stored row must hold, computed from the produced request ----------
 
-const hex = (id: unknown) => (id && (id as Buffer).length ? Buffer.from(id as Buffer).toString("hex") : "");
-function anyValue(value: Obj | undefined): string {
-  if (!value) return "";
-  if (value.stringValue !== undefined) return value.stringValue;
-  if (value.boolValue !== undefined) return value.boolValue ? "true" : "false";
-  if (value.intValue !== undefined) return String(value.intValue);
-  if (value.doubleValue !== undefined) return String(Number(value.doubleValue));
-  if (value.arrayValue) return JSON.stringify((value.arrayValue.values ?? []).map((v: Obj) => (v.intValue !== undefined ? Number(v.intValue) : v.stringValue ?? v.boolValue ?? v.doubleValue)));
-  return "";
-}
-const attributes = (list: Obj[] | undefined): Record<string, string> => Object.fromEntries((list ?? []).map((kv) => [kv.key, anyValue(kv.value)]));
-const severityTexts = ["TRACE", "DEBUG", "INFO", "WARN", "ERROR", "FATAL"];
-const spanKinds = ["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"];
-const statusCodes = ["Unset", "Ok", "Error"];
-const resourceOf = (resource: Obj | undefined, enc: Enc) => {
-  const attrs = attributes(resource?.attributes);
-  return { attrs: { ...attrs, "kafka.header.test.encoding": enc, "kafka.header.tenant": tenant }, service: attrs["service.name"] ?? "unknown_service", language: attrs["telemetry.sdk.language"] ?? "unknown" };
-};
-
-function expectedSpans(request: Obj, enc: Enc): Map<string, Obj> {
-  const out = new Map<string, Obj>();
-  for (const resourceSpans of request.resourceSpans) {
-    const resource = resourceOf(resourceSpans.resource, enc);
-    for (const scopeSpans of resourceSpans.scopeSpans) {
-      for (const span of scopeSpans.spans) {
-        const spanAttributes = attributes(span.attributes);
-        const events: Obj[] = span.events ?? [];
-        const links: Obj[] = span.links ?? [];
-        out.set(hex(span.spanId), {
-          TraceId: hex(span.traceId),
-          SpanId: hex(span.spanId),
-          ParentSpanId: hex(span.parentSpanId),
-          TraceState: span.traceState ?? "",
-          SpanName: span.name,
-          SpanKind: spanKinds[span.kind ?? 0],
-          ServiceName: resource.service,
-          ScopeName: scopeSpans.scope?.name ?? "",
-          ScopeVersion: scopeSpans.scope?.version ?? "",
-          Timestamp: span.startTimeUnixNano,
-          Duration: (BigInt(span.endTimeUnixNano) - BigInt(span.startTimeUnixNano)).toString(),
-          StatusCode: statusCodes[span.status?.code ?? 0],
-          StatusMessage: span.status?.message ?? "",
-          SpanAttributes: spanAttributes,
-          ResourceAttributes: resource.attrs,
-          "Events.Name": events.map((event) => event.name),
-          EventTimes: events.map((event) => event.timeUnixNano),
-          "Events.Attributes": events.map((event) => attributes(event.attributes)),
-          "Links.TraceId": links.map((link) => hex(link.traceId)),
-          "Links.SpanId": links.map((link) => hex(link.spanId)),
-          "Links.TraceState": links.map((link) => link.traceState ?? ""),
-          "Links.Attributes": links.map((link) => attributes(link.attributes)),
-          SourceLanguage: resource.language,
-          Tenant: tenant,
-          ...(spanAttributes["fixture.expected_code"] ? { ErrorCode: spanAttributes["fixture.expected_code"] } : {}),
-        });
-      }
-    }
-  }
-  return out;
-}
-
-const metricTables = ["gauge", "sum", "histogram", "exponential_histogram", "summary"] as const;
-type MetricTable = (typeof metricTables)[number];
+/** Expected rows come from test/support/otlp-expected.ts, with the headers every message here carries. */
+const context = (enc: Enc): MessageContext => ({ headers: { tenant, "test.encoding": enc }, tenant });
 const pointKey = (name: string, time: string, attrs: Record<string, string>) => `${name}|${time}|${JSON.stringify(Object.entries(attrs).sort())}`;
-const numberValue = (p: Obj) => (p.asDouble !== undefined ? p.asDouble : Number(p.asInt ?? 0));
 
-function expectedPoints(request: Obj, enc: Enc): Record<MetricTable, Map<string, Obj>> {
-  const out = Object.fromEntries(metricTables.map((table) => [table, new Map<string, Obj>()])) as Record<MetricTable, Map<string, Obj>>;
-  for (const resourceMetrics of request.resourceMetrics) {
-    const resource = resourceOf(resourceMetrics.resource, enc);
-    for (const scopeMetrics of resourceMetrics.scopeMetrics) {
-      for (const metric of scopeMetrics.metrics) {
-        const add = (table: MetricTable, p: Obj, fields: Obj) => {
-          const pointAttributes = attributes(p.attributes);
-          const exemplars: Obj[] = p.exemplars ?? [];
-          out[table].set(pointKey(metric.name, p.timeUnixNano, pointAttributes), {
-            MetricName: metric.name,
-            MetricUnit: metric.unit ?? "",
-            MetricDescription: metric.description ?? "",
-            ServiceName: resource.service,
-            ResourceAttributes: resource.attrs,
-            ScopeName: scopeMetrics.scope?.name ?? "",
-            Attributes: pointAttributes,
-            TimeNs: p.timeUnixNano,
-            StartNs: p.startTimeUnixNano ?? "0",
-            Flags: p.flags ?? 0,
-            Tenant: tenant,
-            ...(table === "summary"
-              ? {}
-              : { "Exemplars.Value": exemplars.map(numberValue), "Exemplars.SpanId": exemplars.map((e) => hex(e.spanId)), "Exemplars.TraceId": exemplars.map((e) => hex(e.traceId)), ExemplarTimes: exemplars.map((e) => e.timeUnixNano) }),
-            ...fields,
-          });
-        };
-        for (const p of metric.gauge?.dataPoints ?? []) add("gauge", p, { Value: numberValue(p) });
-        for (const p of metric.sum?.dataPoints ?? []) add("sum", p, { Value: numberValue(p), AggregationTemporality: metric.sum.aggregationTemporality ?? 0, IsMonotonic: metric.sum.isMonotonic === true });
-        for (const p of metric.histogram?.dataPoints ?? []) {
-          add("histogram", p, { Count: String(p.count ?? "0"), Sum: p.sum ?? 0, BucketCounts: (p.bucketCounts ?? []).map(String), ExplicitBounds: p.explicitBounds ?? [], Min: p.min ?? 0, Max: p.max ?? 0, AggregationTemporality: metric.histogram.aggregationTemporality ?? 0 });
-        }
-        for (const p of metric.exponentialHistogram?.dataPoints ?? []) {
-          add("exponential_histogram", p, {
-            Count: String(p.count ?? "0"),
-            Sum: p.sum ?? 0,
-            Scale: p.scale ?? 0,
-            ZeroCount: String(p.zeroCount ?? "0"),
-            PositiveOffset: p.positive?.offset ?? 0,
-            PositiveBucketCounts: (p.positive?.bucketCounts ?? []).map(String),
-            NegativeOffset: p.negative?.offset ?? 0,
-            NegativeBucketCounts: (p.negative?.bucketCounts ?? []).map(String),
-            Min: p.min ?? 0,
-            Max: p.max ?? 0,
-            AggregationTemporality: metric.exponentialHistogram.aggregationTemporality ?? 0,
-          });
-        }
-        for (const p of metric.summary?.dataPoints ?? []) {
-          add("summary", p, { Count: String(p.count ?? "0"), Sum: p.sum ?? 0, "ValueAtQuantiles.Quantile": (p.quantileValues ?? []).map((q: Obj) => q.quantile ?? 0), "ValueAtQuantiles.Value": (p.quantileValues ?? []).map((q: Obj) => q.value ?? 0) });
-        }
-      }
-    }
-  }
-  return out;
-}
-
-function expectedLogs(request: Obj, enc: Enc): Map<string, Obj> {
-  const out = new Map<string, Obj>();
-  for (const resourceLogs of request.resourceLogs) {
-    const resource = resourceOf(resourceLogs.resource, enc);
-    for (const scopeLogs of resourceLogs.scopeLogs) {
-      for (const record of scopeLogs.logRecords) {
-        const logAttributes = attributes(record.attributes);
-        const body = anyValue(record.body);
-        out.set(`${record.timeUnixNano}|${body}`, {
-          Timestamp: record.timeUnixNano,
-          TraceId: hex(record.traceId),
-          SpanId: hex(record.spanId),
-          TraceFlags: (record.flags ?? 0) & 0xff,
-          SeverityNumber: record.severityNumber ?? 0,
-          SeverityText: record.severityNumber ? severityTexts[Math.floor((record.severityNumber - 1) / 4)] : "",
-          ServiceName: resource.service,
-          Body: body,
-          ResourceAttributes: resource.attrs,
-          ScopeName: scopeLogs.scope?.name ?? "",
-          ScopeVersion: scopeLogs.scope?.version ?? "",
-          LogAttributes: logAttributes,
-          EventName: record.eventName ?? "",
-          LogFormat: "otlp",
-          SourceLanguage: resource.language,
-          Tenant: tenant,
-          ...(logAttributes["fixture.expected_code"] ? { ErrorCode: logAttributes["fixture.expected_code"] } : {}),
-        });
-      }
-    }
-  }
-  return out;
-}
 
 // ---------- the test ----------
 
@@ -294,7 +145,7 @@ describe("ingest round trip: every signal in every encoding, field by field", ()
     const expected = new Map<Enc, Map<string, Obj>>();
     for (const enc of encodings) {
       const produced = requests();
-      expected.set(enc, new Map(produced.flatMap((request) => [...expectedSpans(request, enc)])));
+      expected.set(enc, new Map(produced.flatMap((request) => expectedSpans(request, context(enc)).map((row) => [row.SpanId as string, row]))));
       await produce(config.kafka.traces.topic, enc, "proto", produced.map((request) => encode(type, request, enc)));
     }
 
@@ -345,8 +196,8 @@ describe("ingest round trip: every signal in every encoding, field by field", ()
     const expected = new Map<Enc, Record<MetricTable, Map<string, Obj>>>();
     for (const enc of encodings) {
       const produced = requests();
-      const points = produced.map((request) => expectedPoints(request, enc));
-      expected.set(enc, Object.fromEntries(metricTables.map((table) => [table, new Map(points.flatMap((p) => [...p[table]]))])) as Record<MetricTable, Map<string, Obj>>);
+      const points = produced.map((request) => expectedPoints(request, context(enc)));
+      expected.set(enc, Object.fromEntries(metricTables.map((table) => [table, new Map(points.flatMap((p) => p[table].map((row) => [pointKey(row.MetricName, row.TimeNs, row.Attributes), row])))])) as Record<MetricTable, Map<string, Obj>>);
       await produce(config.kafka.metrics.topic, enc, "json", produced.map((request) => encode(type, request, enc)));
     }
 
@@ -357,8 +208,8 @@ describe("ingest round trip: every signal in every encoding, field by field", ()
         const rows = await eventually(
           () =>
             braid.store.query<Obj>(
-              `SELECT *, toString(toUnixTimestamp64Nano(TimeUnix)) AS TimeNs, toString(toUnixTimestamp64Nano(StartTimeUnix)) AS StartNs
-                 ${table === "summary" ? "" : ", arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Exemplars.TimeUnix) AS ExemplarTimes"}
+              `SELECT *, toString(toUnixTimestamp64Nano(toDateTime64(TimeUnix, 9))) AS TimeNs, toString(toUnixTimestamp64Nano(toDateTime64(StartTimeUnix, 9))) AS StartNs
+                 ${table === "summary" ? "" : ", arrayMap(t -> toString(toUnixTimestamp64Nano(toDateTime64(t, 9))), Exemplars.TimeUnix) AS ExemplarTimes"}
                FROM {{db}}.otel_metrics_${table} WHERE ResourceAttributes['kafka.header.test.encoding'] = {enc:String}`,
               { enc },
             ),
@@ -376,7 +227,7 @@ describe("ingest round trip: every signal in every encoding, field by field", ()
     const expected = new Map<Enc, Map<string, Obj>>();
     for (const enc of encodings) {
       const produced = frames(fixture("go/go-logs.otlp.pb")).map((bytes) => rebase(decode(type, bytes)));
-      expected.set(enc, new Map(produced.flatMap((request) => [...expectedLogs(request, enc)])));
+      expected.set(enc, new Map(produced.flatMap((request) => expectedLogs(request, context(enc)).map((row) => [`${row.Timestamp}|${row.Body}`, row]))));
       await produce(config.kafka.logs.topic, enc, "proto", produced.map((request) => encode(type, request, enc)));
     }
     for (const enc of encodings) {

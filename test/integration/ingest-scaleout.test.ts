@@ -15,6 +15,8 @@ async function stopGracefully(braid: BraidChild): Promise<void> {
 }
 
 /** Partitions of `topic` in the assignment a "joined consumer group" log record reports. */
+/** A join of the traces consumer (each signal's consumer joins on its own). */
+const tracesJoined = (record: Record<string, unknown>) => joinedGroup(record) && record.signal === "traces";
 const assignedPartitions = (record: Record<string, unknown>, topic: string) => ((record.assignment as Record<string, number[]>)[topic] ?? []).length;
 
 describe("ingest scale-out and shutdown (bin/braid.ts child processes)", () => {
@@ -39,13 +41,13 @@ describe("ingest scale-out and shutdown (bin/braid.ts child processes)", () => {
     };
     try {
       const a = spawnBraid(braidEnv(configA));
-      expect(assignedPartitions(await a.waitForLog(joinedGroup, "A to join"), topic)).toBe(4);
+      expect(assignedPartitions(await a.waitForLog(tracesJoined, "A to join"), topic)).toBe(4);
       await produce(60);
 
       // B joins in the middle of the stream: the group rebalances while A is storing.
       const b = spawnBraid(braidEnv(configB));
       const streaming = produce(120);
-      const bJoined = await b.waitForLog(joinedGroup, "B to join");
+      const bJoined = await b.waitForLog(tracesJoined, "B to join");
       await streaming;
       await eventually(() => allCommitted(admin, group, topic), Boolean, "every message committed by A and B");
       const aRejoined = await a.waitForLog((record) => joinedGroup(record) && assignedPartitions(record, topic) === 2, "A to keep two partitions");

@@ -9,6 +9,7 @@ import { drainPending } from "chdb";
 import type { Admin } from "kafkajs";
 import { encodeTraces, newSpanId, newTraceId, traceRequest, type TestSpan } from "../../scripts/lib/otlp-builder.js";
 import { deepMerge } from "../../runtime/config.js";
+import { sumSamples } from "../../scripts/lib/otelcol.js";
 import type { BraidConfig, BraidConfigInput } from "../../schemas/config.js";
 import { otlpTypes } from "../../schemas/otlp/index.js";
 import { ChdbStore, type Store } from "../../store/index.js";
@@ -135,16 +136,7 @@ export function spanMessage(service: string, count: number, attributes: Record<s
 
 /** Sum of the samples of a Prometheus metric whose labels include `labels`. */
 export async function metricValue(apiAddress: string, name: string, labels: Record<string, string> = {}): Promise<number> {
-  const text = await (await fetch(`${apiAddress}/metrics`)).text();
-  let sum = 0;
-  for (const line of text.split("\n")) {
-    if (!line.startsWith(name)) continue;
-    const match = /^([a-zA-Z_:][\w:]*)(\{(.*)\})?\s+(\S+)$/.exec(line);
-    if (!match || match[1] !== name) continue;
-    const sampleLabels = Object.fromEntries([...(match[3] ?? "").matchAll(/(\w+)="((?:[^"\\]|\\.)*)"/g)].map((m) => [m[1], m[2]]));
-    if (Object.entries(labels).every(([key, value]) => sampleLabels[key] === value)) sum += Number(match[4]);
-  }
-  return sum;
+  return sumSamples(await (await fetch(`${apiAddress}/metrics`)).text(), name, labels);
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

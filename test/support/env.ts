@@ -57,7 +57,9 @@ export function isolatedConfig(suffix: string, chdbPath: string, overrides: Brai
     redis: { url: redisUrl },
     // Test files share one Redis: each gets queues of its own.
     correlator: { queuePrefix: `braid_test_${suffix}`, incidentTopic: `braid_incidents_${suffix}` },
-    api: { host: "127.0.0.1", port: 0 },
+    // Authentication is tested on its own (test/integration/api-auth.test.ts and the tenancy
+    // matrix); tests of other features call the API as the open-access operator.
+    api: { host: "127.0.0.1", port: 0, auth: { mode: "off" } },
     log: { level: (process.env.BRAID_TEST_LOG_LEVEL as "warn" | undefined) ?? "warn" },
   };
   return BraidConfig.parse(deepMerge(base, overrides));

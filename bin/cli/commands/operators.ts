@@ -93,10 +93,9 @@ async function rulesValidate({ out }: CommandTools, dir: unknown): Promise<numbe
   return problems.length ? ExitCode.findings : ExitCode.ok;
 }
 
-async function migrateCommand({ out, options }: CommandTools): Promise<number | void> {
+async function migrateCommand({ out, options, stderr }: CommandTools): Promise<number | void> {
   const config = loadBraidConfig({ config: options.config as string | undefined });
-  if (options.layout) throw new CliError("--layout: this version of Braid has no table-layout upgrade (store/ does not provide one yet); the schema migrations alone are applied without --layout");
-  const { connectStore, loadMigrations, migrate } = await import("../../../store/index.js");
+  const { appliedMigrations, connectStore, CURRENT_LAYOUT, describeUpgradeEvent, detectLayout, loadMigrations, migrate, upgradeLayout } = await import("../../../store/index.js");
   let store;
   try {
     store = connectStore({ clickhouseUrl: config.store.clickhouseUrl, clickhouseUser: config.store.clickhouseUser, clickhousePassword: config.store.clickhousePassword, database: config.store.database, chdbDataDir: config.store.chdbPath });
@@ -107,18 +106,35 @@ async function migrateCommand({ out, options }: CommandTools): Promise<number | 
   try {
     const migrations = loadMigrations();
     const where = config.store.clickhouseUrl ? `${config.store.clickhouseUrl} database ${config.store.database}` : `chDB ${config.store.chdbPath} database ${config.store.database}`;
-    let applied: number[] = [];
-    const before = await store.query<{ Version: number }>("SELECT Version FROM {{db}}.braid_schema_migrations").catch(() => [] as { Version: number }[]);
-    const had = new Set(before.map((r) => Number(r.Version)));
+    await store.exec(`CREATE DATABASE IF NOT EXISTS ${config.store.database}`);
+    const had = await appliedMigrations(store);
     const pending = migrations.filter((m) => !had.has(m.version));
-    if (!options.dryRun) applied = await migrate(store, migrations);
+    const layoutBefore = (await detectLayout(store)).layout;
+    const applied = options.dryRun ? [] : await migrate(store, { migrations });
     const names = new Map(migrations.map((m) => [m.version, m.name]));
-    const result = { store: where, dryRun: Boolean(options.dryRun), applied: applied.map((v) => names.get(v)), pending: options.dryRun ? pending.map((m) => m.name) : [], alreadyApplied: migrations.filter((m) => had.has(m.version)).map((m) => m.name) };
+    let upgrade: { from: string; to: string; alreadyCurrent: boolean; tables: { table: string; rows: number; backup?: string }[] } | undefined;
+    if (options.layout && !options.dryRun) {
+      // Progress of the copy goes to stderr, one line per step, as npm run store:upgrade-layout prints it.
+      upgrade = await upgradeLayout(store, { dropBackups: Boolean(options.dropBackups), onProgress: (event) => void (describeUpgradeEvent(event) && stderr.write(`${describeUpgradeEvent(event)}\n`)) });
+    }
+    const layout = (await detectLayout(store)).layout;
+    const result = {
+      store: where,
+      dryRun: Boolean(options.dryRun),
+      applied: applied.map((v) => names.get(v)),
+      pending: options.dryRun ? pending.map((m) => m.name) : [],
+      alreadyApplied: migrations.filter((m) => had.has(m.version)).map((m) => m.name),
+      layoutBefore,
+      layout,
+      layoutUpgrade: upgrade ?? null,
+    };
     if (out.json) return void out.data(result);
     out.line(`store: ${where}`);
     if (options.dryRun) out.line(pending.length ? `would apply ${pending.length}: ${pending.map((m) => m.name).join(", ")}` : "nothing to apply: the schema is up to date");
     else if (applied.length) out.lines([`applied ${applied.length} migration${applied.length === 1 ? "" : "s"}:`, ...applied.map((v) => `  ${names.get(v)}`)]);
     else out.line(`nothing to apply: all ${migrations.length} migrations were applied before`);
+    if (upgrade) out.line(upgrade.alreadyCurrent ? `table layout: already ${upgrade.to}` : `table layout: upgraded from ${upgrade.from} to ${upgrade.to} (${upgrade.tables.map((t) => `${t.table} ${t.rows} rows`).join(", ")})`);
+    else out.line(`table layout: ${layout}${layout !== CURRENT_LAYOUT && layout !== "none" ? ` (braid migrate --layout moves it to ${CURRENT_LAYOUT})` : ""}`);
   } catch (err) {
     if (err instanceof CliError) throw err;
     throw new CliError(`migration failed: ${(err as Error).message}`);
@@ -183,7 +199,8 @@ export function registerOperators(program: Command, wrap: Wrap): void {
     .command("migrate")
     .description("apply the store's pending schema migrations and say what ran")
     .option("--dry-run", "only list the pending migrations")
-    .option("--layout", "also upgrade the table layout to the current exporter release (explicit, never at start)")
+    .option("--layout", "also move the signal tables to the current exporter layout: copies and verifies every row, then swaps (stop ingest first; resumes when run again)")
+    .option("--drop-backups", "with --layout: drop the old tables once the new ones are verified (default: keep them as *__exporter_v0150)")
     .option("--config <file>", configOption)
     .action(wrap(migrateCommand));
 }

@@ -3,7 +3,7 @@ import type { GlossaryInput } from "../schema.js";
 
 /** glossary.yaml as data, validated at first use by bundledGlossary(). */
 export const glossaryData: GlossaryInput = {
-  "version": "1.0.0",
+  "version": "1.1.0",
   "entries": [
     {
       "code": "UNAVAILABLE.CONNECTION_REFUSED",
@@ -40,7 +40,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -78,7 +79,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -115,7 +117,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -165,7 +168,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -203,7 +207,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -241,7 +246,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -273,7 +279,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -318,7 +325,8 @@ export const glossaryData: GlossaryInput = {
           "08003",
           "08006"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -356,6 +364,7 @@ export const glossaryData: GlossaryInput = {
         ],
         "sqlStates": [],
         "logLevels": [],
+        "keywords": [],
         "spanKinds": [
           "Client"
         ]
@@ -382,7 +391,8 @@ export const glossaryData: GlossaryInput = {
           503
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -410,7 +420,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -440,7 +451,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -471,7 +483,20 @@ export const glossaryData: GlossaryInput = {
         ],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "refused",
+          "unavailable",
+          "unreachable",
+          "connection reset",
+          "reset by peer",
+          "disconnected",
+          "connection lost",
+          "connection closed",
+          "no connection",
+          "offline",
+          "not reachable"
+        ]
       }
     },
     {
@@ -506,7 +531,8 @@ export const glossaryData: GlossaryInput = {
         ],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -534,7 +560,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -566,7 +593,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -597,7 +625,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -619,7 +648,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -647,7 +677,8 @@ export const glossaryData: GlossaryInput = {
           504
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -671,7 +702,8 @@ export const glossaryData: GlossaryInput = {
           408
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -696,7 +728,8 @@ export const glossaryData: GlossaryInput = {
         "sqlStates": [
           "57014"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -726,7 +759,16 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "timeout",
+          "timeouts",
+          "timed out",
+          "time out",
+          "time-out",
+          "deadline",
+          "took too long"
+        ]
       }
     },
     {
@@ -762,7 +804,8 @@ export const glossaryData: GlossaryInput = {
           499
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -794,7 +837,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -823,7 +867,8 @@ export const glossaryData: GlossaryInput = {
           429
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -863,7 +908,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -891,7 +937,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -913,7 +960,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -945,7 +993,8 @@ export const glossaryData: GlossaryInput = {
           413
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -971,7 +1020,8 @@ export const glossaryData: GlossaryInput = {
         "sqlStates": [
           "53300"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1001,7 +1051,19 @@ export const glossaryData: GlossaryInput = {
         ],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "exhausted",
+          "too many",
+          "quota",
+          "rate limit",
+          "rate limited",
+          "rate-limited",
+          "throttled",
+          "overloaded",
+          "out of memory",
+          "capacity"
+        ]
       }
     },
     {
@@ -1036,7 +1098,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1072,7 +1135,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1109,7 +1173,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1152,7 +1217,8 @@ export const glossaryData: GlossaryInput = {
           "28P01",
           "28000"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1180,7 +1246,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1221,7 +1288,8 @@ export const glossaryData: GlossaryInput = {
         "sqlStates": [
           "42501"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1252,7 +1320,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1285,7 +1354,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1317,7 +1387,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1348,7 +1419,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1377,7 +1449,8 @@ export const glossaryData: GlossaryInput = {
           "23503",
           "23514"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1409,7 +1482,12 @@ export const glossaryData: GlossaryInput = {
           412
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "precondition",
+          "not ready",
+          "wrong state"
+        ]
       }
     },
     {
@@ -1447,7 +1525,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1478,7 +1557,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1502,7 +1582,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1534,7 +1615,8 @@ export const glossaryData: GlossaryInput = {
         "sqlStates": [
           "42P01"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1570,7 +1652,14 @@ export const glossaryData: GlossaryInput = {
           404
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "not found",
+          "no such",
+          "does not exist",
+          "missing",
+          "unknown id"
+        ]
       }
     },
     {
@@ -1596,7 +1685,8 @@ export const glossaryData: GlossaryInput = {
         "sqlStates": [
           "23505"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1628,7 +1718,11 @@ export const glossaryData: GlossaryInput = {
           409
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "already exists",
+          "duplicate"
+        ]
       }
     },
     {
@@ -1652,7 +1746,8 @@ export const glossaryData: GlossaryInput = {
         "sqlStates": [
           "40001"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1677,7 +1772,8 @@ export const glossaryData: GlossaryInput = {
         "sqlStates": [
           "40P01"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1707,7 +1803,12 @@ export const glossaryData: GlossaryInput = {
         ],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "aborted",
+          "conflict",
+          "deadlock"
+        ]
       }
     },
     {
@@ -1748,7 +1849,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1777,7 +1879,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1811,7 +1914,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1844,7 +1948,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1872,7 +1977,8 @@ export const glossaryData: GlossaryInput = {
           "22001",
           "22003"
         ],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -1909,7 +2015,15 @@ export const glossaryData: GlossaryInput = {
           422
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "invalid",
+          "malformed",
+          "bad request",
+          "cannot parse",
+          "parse error",
+          "validation failed"
+        ]
       }
     },
     {
@@ -1935,7 +2049,11 @@ export const glossaryData: GlossaryInput = {
           416
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "out of range",
+          "overflow"
+        ]
       }
     },
     {
@@ -1982,7 +2100,8 @@ export const glossaryData: GlossaryInput = {
         "logLevels": [
           "panic",
           "dpanic"
-        ]
+        ],
+        "keywords": []
       }
     },
     {
@@ -2009,7 +2128,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -2038,7 +2158,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -2080,7 +2201,18 @@ export const glossaryData: GlossaryInput = {
           500
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "panic",
+          "panicked",
+          "internal error",
+          "crash",
+          "crashed",
+          "assertion failed",
+          "nil pointer",
+          "null pointer",
+          "segmentation fault"
+        ]
       }
     },
     {
@@ -2118,7 +2250,8 @@ export const glossaryData: GlossaryInput = {
           501
         ],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     },
     {
@@ -2142,7 +2275,103 @@ export const glossaryData: GlossaryInput = {
         ],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": [
+          "corrupt",
+          "corrupted",
+          "data loss",
+          "checksum mismatch"
+        ]
+      }
+    },
+    {
+      "code": "UNAUTHENTICATED",
+      "title": "Unauthenticated",
+      "description": "The caller could not be authenticated and nothing more specific is known (a generic text such as \"unauthorized\").",
+      "retryable": false,
+      "class": "caller_error",
+      "severity": "error",
+      "remedy": "Check the caller's credentials, tokens and certificates.",
+      "priority": -10,
+      "match": {
+        "grpcCodes": [],
+        "httpStatus": [],
+        "sqlStates": [],
+        "logLevels": [],
+        "keywords": [
+          "unauthorized",
+          "unauthenticated",
+          "authentication failed",
+          "not authenticated",
+          "invalid token",
+          "invalid credentials",
+          "certificate"
+        ]
+      }
+    },
+    {
+      "code": "PERMISSION_DENIED",
+      "title": "Permission denied",
+      "description": "The caller is not allowed to do this and nothing more specific is known (a generic text such as \"access denied\").",
+      "retryable": false,
+      "class": "caller_error",
+      "severity": "error",
+      "remedy": "Check the caller's role or policy for this operation.",
+      "priority": -10,
+      "match": {
+        "grpcCodes": [],
+        "httpStatus": [],
+        "sqlStates": [],
+        "logLevels": [],
+        "keywords": [
+          "forbidden",
+          "permission denied",
+          "access denied",
+          "not allowed",
+          "not permitted"
+        ]
+      }
+    },
+    {
+      "code": "CANCELLED",
+      "title": "Cancelled",
+      "description": "The operation was cancelled and nothing more specific is known (a generic text such as \"request cancelled\").",
+      "retryable": false,
+      "class": "caller_error",
+      "severity": "warning",
+      "remedy": "Look upstream for the caller that gave up, and its deadline.",
+      "priority": -10,
+      "match": {
+        "grpcCodes": [],
+        "httpStatus": [],
+        "sqlStates": [],
+        "logLevels": [],
+        "keywords": [
+          "cancelled",
+          "canceled",
+          "cancellation"
+        ]
+      }
+    },
+    {
+      "code": "UNIMPLEMENTED",
+      "title": "Unimplemented",
+      "description": "The operation is not implemented or supported and nothing more specific is known.",
+      "retryable": false,
+      "class": "server_bug",
+      "severity": "error",
+      "remedy": "Check the deployed versions of caller and callee.",
+      "priority": -10,
+      "match": {
+        "grpcCodes": [],
+        "httpStatus": [],
+        "sqlStates": [],
+        "logLevels": [],
+        "keywords": [
+          "unimplemented",
+          "not implemented",
+          "not supported"
+        ]
       }
     },
     {
@@ -2158,7 +2387,8 @@ export const glossaryData: GlossaryInput = {
         "grpcCodes": [],
         "httpStatus": [],
         "sqlStates": [],
-        "logLevels": []
+        "logLevels": [],
+        "keywords": []
       }
     }
   ]
