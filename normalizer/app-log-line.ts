@@ -201,7 +201,10 @@ function parseJsonLine(o: Json): ParsedLine {
   let traceId = findId([o, fields, span], traceIdKeys, 16) || datadogId(o["dd.trace_id"], 16) || gcpTraceId(o["logging.googleapis.com/trace"]);
   let spanId = findId([o, fields, span], spanIdKeys, 8) || datadogId(o["dd.span_id"], 8) || hexIdFromText(o["logging.googleapis.com/spanId"], 8);
   if (!traceId) spanId = spanId || "";
-  const service = [o, fields].map((source) => source && serviceKeys.map((key) => source[key]).find((v) => typeof v === "string" && v.trim() !== "")).find(Boolean) as string | undefined;
+  // tracing-subscriber puts the fields of the current span (and of every enclosing one) in the line:
+  // a service field there names the service when the event itself does not.
+  const enclosing = Array.isArray(o.spans) ? (o.spans.filter(isObject) as Json[]).reverse() : [];
+  const service = [o, fields, span, ...enclosing].map((source) => source && serviceKeys.map((key) => source[key]).find((v) => typeof v === "string" && v.trim() !== "")).find(Boolean) as string | undefined;
   return {
     format,
     language: languageOfFormat[format],

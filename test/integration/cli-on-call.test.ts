@@ -34,7 +34,10 @@ function logRow(fields: Partial<LogRow>): LogRow {
   };
 }
 
-const braidCli = (args: string[], env: NodeJS.ProcessEnv = {}) => runBraid(args, { env: { BRAID_URL: url, ...env } });
+// The API runs with keys, as in production; the bootstrap admin key creates the on-call key.
+const bootstrapKey = "b0075712a9c0ffee".repeat(4);
+let readKey = "";
+const braidCli = (args: string[], env: NodeJS.ProcessEnv = {}) => runBraid(args, { env: { BRAID_URL: url, BRAID_API_KEY: readKey, ...env } });
 
 beforeAll(async () => {
   await requireServices();
@@ -45,7 +48,7 @@ beforeAll(async () => {
     path.join(rulesDir, "shop.yaml"),
     `rules:\n  - name: payments-errors\n    kind: error_rate\n    target: { service: payments }\n    threshold: 0.05\n    window: 30s\n    for: 20s\n    severity: page\n    annotations:\n      summary: "payments errors {{ $value | humanizePercentage }}"\n`,
   );
-  braid = await startBraid(isolatedConfig(suffix, path.join(storage.dir, "chdb"), { roles: ["api"], alerting: { rulesDir } }));
+  braid = await startBraid(isolatedConfig(suffix, path.join(storage.dir, "chdb"), { roles: ["api"], alerting: { rulesDir }, api: { auth: { mode: "keys", bootstrapKey } } }));
   url = braid.apiAddress!;
   const rows = shopTraffic({ startSecond: start, seconds: 780, requestsPerSecond: 3, fault: { node: "postgres", kind: "error", errorCode: "UNAVAILABLE.CONNECTION_REFUSED", fromSecond: 600, toSecond: 780 } });
   for (let i = 0; i < rows.length; i += 20_000) await braid.store.insert("otel_traces", rows.slice(i, i + 20_000));
@@ -69,6 +72,23 @@ afterAll(async () => {
 });
 
 describe("on-call commands against a real Braid", () => {
+  it("braid keys: an admin creates the on-call key (shown once), lists it; a read key cannot manage keys", async () => {
+    const admin = (args: string[]) => runBraid(args, { env: { BRAID_URL: url, BRAID_API_KEY: bootstrapKey } });
+    const created = await admin(["keys", "create", "alice (on-call)", "--scopes", "read", "--tenant", "default"]);
+    expect(created.code).toBe(0);
+    const match = /^created key ([0-9a-f]{16}) "alice \(on-call\)" for tenant default with scopes read\n\n  (\S+)\n\nThis is the only time the key is shown/.exec(created.stdout);
+    expect(match, created.stdout).not.toBeNull();
+    readKey = match![2]!;
+    const listed = await admin(["keys", "list"]);
+    expect(listed.stdout).toMatch(new RegExp(`^${match![1]}\\s+alice \\(on-call\\)\\s+default\\s+read\\s+\\d+s ago\\s+never\\s+never\\s+active$`, "m"));
+    const denied = await braidCli(["keys", "list"]);
+    expect(denied.code).toBe(2);
+    expect(denied.stderr).toMatch(/^braid: .* \(the key from BRAID_API_KEY lacks the scope this needs\)$/m);
+    const anonymous = await runBraid(["incidents"], { env: { BRAID_URL: url } });
+    expect(anonymous.code).toBe(2);
+    expect(anonymous.stderr).toMatch(/the API wants a key: set BRAID_API_KEY/);
+  });
+
   it("braid incidents: a table of incidents with status, title, services, top cause and codes", async () => {
     const run = await braidCli(["incidents"]);
     expect(run.stderr).toBe("");
@@ -107,11 +127,13 @@ describe("on-call commands against a real Braid", () => {
     const lines = run.stdout.split("\n");
     expect(lines[0]).toMatch(new RegExp(`^Trace ${failingTrace}  [\\d.]+m?s, \\d+ spans, \\d+ with errors$`));
     expect(lines[1]).toMatch(/^  services: frontend \(go, \d+ errors\), .*payments \(rust, \d+ errors\)/);
+    expect(lines[2]).toBe("  ● on the critical path");
     const tree = lines.filter((line) => /█/.test(line));
-    expect(tree[0]).toMatch(/^frontend \S.*█+.*\s+[\d.]+(ms|s|µs)$/);
+    expect(tree[0]).toMatch(/^● frontend \S.*█+.*\s+[\d.]+(ms|s|µs)$/);
     expect(tree.some((line) => /^\s*(│  )*[├└]─ payments .*\[UNAVAILABLE\.CONNECTION_REFUSED\]/.test(line))).toBe(true);
     expect(tree.length).toBeGreaterThanOrEqual(4);
     expect(run.stdout).toMatch(/^Logs \(1\)\n  .* payments ERROR UNAVAILABLE\.CONNECTION_REFUSED  query failed/m);
+    expect(run.stdout).toMatch(/^Critical path by service\n(  \S+\s+[\d.]+(ns|µs|ms|s)\s+\d+\.\d%\n)+/m);
     const missing = await braidCli(["trace", "0af7651916cd43dd8448eb211c80ffff"]);
     expect([missing.code, missing.stderr.trim()]).toEqual([1, "braid: trace 0af7651916cd43dd8448eb211c80ffff was not found"]);
   });
@@ -164,6 +186,19 @@ describe("on-call commands against a real Braid", () => {
     expect(lines[0]).toMatch(/^STATE\s+RULE\s+SINCE\s+VALUE\s+SERVICES\s+SUMMARY\s+INCIDENTS$/);
     expect(lines[1]).toMatch(new RegExp(`^firing\\s+payments-errors\\s+\\d{4}-\\d\\d-\\d\\d \\S+ \\(\\d+m ago\\)\\s+(1|0\\.\\d+)\\s+payments\\s+payments errors \\d+(\\.\\d+)?%\\s+${incidentId}$`));
     expect(JSON.parse((await braidCli(["alerts", "--state", "pending", "--json"])).stdout)).toMatchObject({ Total: 0, Alerts: [] });
+  });
+
+  it("braid keys revoke: the key stops working at once", async () => {
+    const admin = (args: string[]) => runBraid(args, { env: { BRAID_URL: url, BRAID_API_KEY: bootstrapKey } });
+    const created = await admin(["keys", "create", "temporary", "--tenant", "default", "--json"]);
+    const { KeyId, Key } = JSON.parse(created.stdout) as { KeyId: string; Key: string };
+    expect((await runBraid(["incidents"], { env: { BRAID_URL: url, BRAID_API_KEY: Key } })).code).toBe(0);
+    const revoked = await admin(["keys", "revoke", KeyId]);
+    expect(revoked.stdout).toMatch(new RegExp(`^revoked key ${KeyId} "temporary" \\(tenant default\\) at \\d{4}-`));
+    const after = await runBraid(["incidents"], { env: { BRAID_URL: url, BRAID_API_KEY: Key } });
+    expect(after.code).toBe(2);
+    expect(after.stderr).toMatch(/the key from BRAID_API_KEY was refused/);
+    expect((await admin(["keys", "list", "--all"])).stdout).toMatch(new RegExp(`^${KeyId}\\s+temporary\\s+.*revoked \\d+s ago$`, "m"));
   });
 
   it("exits 2 with what to do when the API cannot be reached", async () => {

@@ -9,6 +9,8 @@ import { repoRoot, runBraid } from "../support/cli.js";
 import { isolatedConfig, requireServices, tempDir, uniqueSuffix } from "../support/env.js";
 import { useKafkaClients } from "../support/kafka-clients.js";
 import { spanMessage, withChdb } from "./ingest-support.js";
+import { LEGACY_LAYOUT, migrate } from "../../store/index.js";
+import { traceRow } from "../support/rows.js";
 
 const storage = tempDir("cli-operators");
 const suffix = uniqueSuffix();
@@ -32,9 +34,31 @@ describe("braid migrate", () => {
     expect(dry.stdout).toMatch(/^would apply \d+: 0001_traces, 0002_logs, 0003_metrics, /m);
     const run = await braid(["migrate"]);
     expect(run.code).toBe(0);
-    expect(run.stdout).toMatch(new RegExp(`^store: chDB ${config.store.chdbPath} database ${config.store.database}\\napplied \\d+ migrations:\\n  0001_traces\\n  0002_logs\\n`));
+    // A new database gets the current exporter layout: the 0.150-layout files are not applied to it.
+    expect(run.stdout).toMatch(new RegExp(`^store: chDB ${config.store.chdbPath} database ${config.store.database}\\napplied \\d+ migrations:\\n(  \\S+\\n)*  0005_traces_exporter_v0165\\n`));
+    expect(run.stdout).toMatch(/^table layout: exporter-v0\.165\.1$/m);
     const again = await braid(["migrate", "--json"]);
-    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], dryRun: false, alreadyApplied: expect.arrayContaining(["0001_traces", "0002_logs"]) });
+    expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], dryRun: false, layout: "exporter-v0.165.1", alreadyApplied: expect.arrayContaining(["0005_traces_exporter_v0165", "0040_alerting"]) });
+  });
+
+  it("--layout moves a database of the older exporter layout to the current one, rows kept", async () => {
+    const legacy = isolatedConfig(`${suffix}_legacy`, path.join(storage.dir, "chdb-legacy"));
+    const legacyFile = path.join(storage.dir, "legacy.json");
+    writeFileSync(legacyFile, JSON.stringify(legacy));
+    await withChdb(legacy.store.chdbPath, legacy.store.database, async (store) => {
+      await migrate(store, { newDatabaseLayout: LEGACY_LAYOUT });
+      await store.insert("otel_traces", [traceRow({ Timestamp: `${Date.now()}000000`, ServiceName: "old-layout" })]);
+    });
+    const before = await runBraid(["migrate", "--config", legacyFile]);
+    expect(before.stdout).toMatch(/^table layout: exporter-v0\.150 \(braid migrate --layout moves it to exporter-v0\.165\.1\)$/m);
+    const upgraded = await runBraid(["migrate", "--layout", "--config", legacyFile]);
+    expect(upgraded.code).toBe(0);
+    expect(upgraded.stderr).toMatch(/^upgrading from exporter-v0\.150 to exporter-v0\.165\.1/m);
+    expect(upgraded.stdout).toMatch(/^table layout: upgraded from exporter-v0\.150 to exporter-v0\.165\.1 \(.*otel_traces 1 rows/m);
+    const count = await withChdb(legacy.store.chdbPath, legacy.store.database, async (store) => Number((await store.query<{ n: string }>("SELECT count() AS n FROM {{db}}.otel_traces WHERE ServiceName = 'old-layout'"))[0]!.n));
+    expect(count).toBe(1);
+    const again = await runBraid(["migrate", "--layout", "--config", legacyFile]);
+    expect(again.stdout).toMatch(/^table layout: already exporter-v0\.165\.1$/m);
   });
 });
 
