@@ -153,7 +153,7 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
     for (const name of entry.match.grpcCodes) pushTo(grpcRules, grpcCodeNames.indexOf(name), { ...base, language: "any", specificity: 0, spanKinds, pattern: `gRPC ${name}${kinds}` });
     for (const status of entry.match.httpStatus) pushTo(httpRules, status, { ...base, language: "any", specificity: 0, spanKinds, pattern: `HTTP ${status}${kinds}` });
     for (const level of entry.match.logLevels) pushTo(logLevelRules, level, { ...base, language: "any", specificity: 0, pattern: `log level ${level}` });
-    for (const keyword of entry.match.keywords) keywordRules.set(keyword, { ...base, language: "any", specificity: keyword.length, pattern: `keyword ${keyword}` });
+    for (const keyword of entry.match.keywords) keywordRules.set(keyword, { ...base, language: "any", specificity: keyword.length, pattern: keyword });
   });
   // One alternation of every keyword as whole words; longer phrases first so "timed out" is one hit.
   const keywordSources = [...keywordRules.keys()].sort((a, b) => b.length - a.length || a.localeCompare(b)).map(escapeRegex);

@@ -190,6 +190,7 @@ const matcherNames: Record<string, string> = {
   grpc_code: "the gRPC status code",
   http_status: "the HTTP status code",
   log_level: "the log level",
+  keyword: "a keyword (the last resort before UNKNOWN)",
 };
 
 async function glossaryLookup({ api, out, options }: CommandTools, text: unknown): Promise<number | void> {
