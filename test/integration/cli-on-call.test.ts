@@ -87,7 +87,7 @@ describe("on-call commands against a real Braid", () => {
     const anonymous = await runBraid(["incidents"], { env: { BRAID_URL: url } });
     expect(anonymous.code).toBe(2);
     expect(anonymous.stderr).toMatch(/the API wants a key: set BRAID_API_KEY/);
-  });
+  }, 600_000);
 
   it("braid incidents: a table of incidents with status, title, services, top cause and codes", async () => {
     const run = await braidCli(["incidents"]);
@@ -102,7 +102,7 @@ describe("on-call commands against a real Braid", () => {
     expect(filtered.stdout.trim()).toBe("no incidents in this range");
     const json = await braidCli(["incidents", "--service", "payments", "--json"]);
     expect(JSON.parse(json.stdout)).toMatchObject({ Total: 1, Incidents: [{ IncidentId: incidentId, Status: "open" }] });
-  });
+  }, 600_000);
 
   it("braid incident ID: root causes with reasons, timeline, anomalies, exemplar trace and logs; 1 when not found", async () => {
     const run = await braidCli(["incident", incidentId]);
@@ -119,7 +119,7 @@ describe("on-call commands against a real Braid", () => {
     expect([missing.code, missing.stderr.trim()]).toEqual([1, "braid: incident inc_00000000000000000000 was not found"]);
     const bad = await braidCli(["incident", "42"]);
     expect(bad.code).toBe(2);
-  });
+  }, 600_000);
 
   it("braid trace ID: the span tree with services, codes, bars and durations", async () => {
     const run = await braidCli(["trace", failingTrace], { COLUMNS: "140" });
@@ -136,7 +136,7 @@ describe("on-call commands against a real Braid", () => {
     expect(run.stdout).toMatch(/^Critical path by service\n(  \S+\s+[\d.]+(ns|µs|ms|s)\s+\d+\.\d%\n)+/m);
     const missing = await braidCli(["trace", "0af7651916cd43dd8448eb211c80ffff"]);
     expect([missing.code, missing.stderr.trim()]).toEqual([1, "braid: trace 0af7651916cd43dd8448eb211c80ffff was not found"]);
-  });
+  }, 600_000);
 
   it("braid logs: oldest first, filtered by service and severity; --follow prints records as they arrive", async () => {
     const run = await braidCli(["logs", "--severity", "error"]);
@@ -151,7 +151,7 @@ describe("on-call commands against a real Braid", () => {
     const followed = await following;
     expect(followed.code).toBe(0);
     expect(followed.stdout.trimEnd().split("\n")).toEqual([expect.stringMatching(/^\S+ \S+ inventory WARN  stock low for sku-1$/)]);
-  });
+  }, 600_000);
 
   it("braid errors: counts per code and service with a sample message", async () => {
     const run = await braidCli(["errors", "--since", "30m"]);
@@ -160,7 +160,7 @@ describe("on-call commands against a real Braid", () => {
     expect(lines[0]).toMatch(/^CODE\s+SERVICE\s+LANG\s+COUNT\s+SPANS\/LOGS\s+RETRY\s+LAST SEEN\s+SAMPLE$/);
     expect(lines.some((line) => /^UNAVAILABLE\.CONNECTION_REFUSED\s+payments\s+rust\s+\d+\s+\d+\/1\s+no\s+\d+[sm] ago/.test(line))).toBe(true);
     expect(run.stderr).toMatch(/^errors from .* to .*, glossary \d+\.\d+\.\d+$/m);
-  });
+  }, 600_000);
 
   it("braid glossary lookup: the code and why (matcher, pattern, language); UNKNOWN with the nearest codes", async () => {
     const go = await braidCli(["glossary", "lookup", "dial tcp 10.0.0.7:5432: connect: connection refused", "--lang", "go"]);
@@ -179,7 +179,7 @@ describe("on-call commands against a real Braid", () => {
     const show = await braidCli(["glossary", "show", "NOT_FOUND.NO_ROWS"]);
     expect(show.stdout).toMatch(/^NOT_FOUND\.NO_ROWS  No rows$/m);
     expect((await braidCli(["glossary", "show", "NO.SUCH"])).code).toBe(1);
-  });
+  }, 600_000);
 
   it("braid alerts: the firing alert with its value, services and incident", async () => {
     const run = await braidCli(["alerts"]);
@@ -188,7 +188,7 @@ describe("on-call commands against a real Braid", () => {
     expect(lines[0]).toMatch(/^STATE\s+RULE\s+SINCE\s+VALUE\s+SERVICES\s+SUMMARY\s+INCIDENTS$/);
     expect(lines[1]).toMatch(new RegExp(`^firing\\s+payments-errors\\s+\\d{4}-\\d\\d-\\d\\d \\S+ \\(\\d+m ago\\)\\s+(1|0\\.\\d+)\\s+payments\\s+payments errors \\d+(\\.\\d+)?%\\s+${incidentId}$`));
     expect(JSON.parse((await braidCli(["alerts", "--state", "pending", "--json"])).stdout)).toMatchObject({ Total: 0, Alerts: [] });
-  });
+  }, 600_000);
 
   it("braid keys revoke: the key stops working at once", async () => {
     const admin = (args: string[]) => runBraid(args, { env: { BRAID_URL: url, BRAID_API_KEY: bootstrapKey } });
@@ -201,7 +201,7 @@ describe("on-call commands against a real Braid", () => {
     expect(after.code).toBe(2);
     expect(after.stderr).toMatch(/the key from BRAID_API_KEY was refused/);
     expect((await admin(["keys", "list", "--all"])).stdout).toMatch(new RegExp(`^${KeyId}\\s+temporary\\s+.*revoked \\d+s ago$`, "m"));
-  });
+  }, 600_000);
 
   it("exits 2 with what to do when the API cannot be reached", async () => {
     const server = createServer();
@@ -210,5 +210,5 @@ describe("on-call commands against a real Braid", () => {
     const run = await runBraid(["incidents", "--url", `http://127.0.0.1:${port}`]);
     expect(run.code).toBe(2);
     expect(run.stderr.trim()).toBe(`braid: cannot reach the Braid API at http://127.0.0.1:${port} (connection refused); set --url or BRAID_URL (from --url)`);
-  });
+  }, 600_000);
 });

@@ -39,7 +39,7 @@ describe("braid migrate", () => {
     expect(run.stdout).toMatch(/^table layout: exporter-v0\.165\.1$/m);
     const again = await braid(["migrate", "--json"]);
     expect(JSON.parse(again.stdout)).toMatchObject({ applied: [], dryRun: false, layout: "exporter-v0.165.1", alreadyApplied: expect.arrayContaining(["0005_traces_exporter_v0165", "0040_alerting"]) });
-  });
+  }, 600_000);
 
   it("--layout moves a database of the older exporter layout to the current one, rows kept", async () => {
     const legacy = isolatedConfig(`${suffix}_legacy`, path.join(storage.dir, "chdb-legacy"));
@@ -59,7 +59,7 @@ describe("braid migrate", () => {
     expect(count).toBe(1);
     const again = await runBraid(["migrate", "--layout", "--config", legacyFile]);
     expect(again.stdout).toMatch(/^table layout: already exporter-v0\.165\.1$/m);
-  });
+  }, 600_000);
 });
 
 describe("braid replay", () => {
@@ -89,14 +89,14 @@ describe("braid replay", () => {
     expect(JSON.parse(third.stdout)).toMatchObject({ messages: 7, items: 60, alreadyStored: 30, deadLetters: [{ location: expect.stringMatching(new RegExp(`^${topic}/0@\\d+$`)), code: "decode_error" }] });
     expect(await count(`SELECT count() AS n FROM {{db}}.otel_traces WHERE ServiceName = 'replayed'`)).toBe(360);
     expect(await count(`SELECT uniqExact(SpanId) AS n FROM {{db}}.otel_traces WHERE ServiceName = 'replayed'`)).toBe(360);
-  });
+  }, 600_000);
 
   it("with --force it inserts the recorded ranges again with their own tokens: the store still holds every span once", async () => {
     const forced = await braid(["replay", "--topic", topic, "--partition", "1", "--from", "0", "--chunk", "4", "--force", "--quiet", "--json"]);
     expect(forced.code).toBe(0);
     expect(JSON.parse(forced.stdout)).toMatchObject({ partitions: [{ partition: 1, from: "0", alreadyStored: 0 }], messages: 18, items: 180 });
     expect(await count(`SELECT count() AS n FROM {{db}}.otel_traces WHERE ServiceName = 'replayed'`)).toBe(360);
-  });
+  }, 600_000);
 
   it("says what is wrong when it cannot run", async () => {
     const unknown = await braid(["replay", "--topic", `${topic}_nope`]);
@@ -104,7 +104,7 @@ describe("braid replay", () => {
     const noTopic = await braid(["replay"]);
     expect(noTopic.code).toBe(2);
     expect(noTopic.stderr).toMatch(/required option '--topic <topic>' not specified/);
-  });
+  }, 600_000);
 });
 
 describe("braid backfill", () => {
@@ -125,14 +125,14 @@ describe("braid backfill", () => {
     expect(await count(`SELECT count() AS n FROM {{db}}.otel_traces WHERE Tenant = 'acme'`)).toBe(63);
     expect(await count(`SELECT uniqExact(TraceId, SpanId) AS n FROM {{db}}.otel_traces WHERE Tenant = 'acme'`)).toBe(63);
     expect(await count(`SELECT count() AS n FROM {{db}}.otel_logs WHERE Tenant = 'acme' AND LogFormat = 'slog'`)).toBe(7);
-  });
+  }, 600_000);
 
   it("exits 2 when the store is held by a running Braid (chDB: one process per directory)", async () => {
     // The store opened by this test process stands in for a running Braid.
     const held = await withChdb(config.store.chdbPath, config.store.database, () => braid(["backfill", files[2]!, "--quiet"]));
     expect(held.code).toBe(2);
     expect(held.stderr).toMatch(/^braid: the chDB directory .* is in use \(a running Braid holds it/m);
-  });
+  }, 600_000);
 });
 
 describe("braid rules validate", () => {
@@ -149,5 +149,5 @@ describe("braid rules validate", () => {
     expect(bad.stdout).toMatch(/^1 problem in /m);
     const missing = await runBraid(["rules", "validate", path.join(dir, "nope")]);
     expect(missing.code).toBe(2);
-  });
+  }, 600_000);
 });

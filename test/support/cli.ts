@@ -22,7 +22,7 @@ export function runBraid(args: string[], options: { env?: NodeJS.ProcessEnv; cwd
     let stderr = "";
     child.stdout.on("data", (chunk: Buffer) => (stdout += chunk.toString("utf8")));
     child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString("utf8")));
-    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 120_000);
+    const timer = setTimeout(() => child.kill("SIGKILL"), options.timeoutMs ?? 300_000);
     child.once("error", reject);
     child.once("close", (code) => {
       clearTimeout(timer);
