@@ -1,5 +1,6 @@
 export { startIngest, type IngestDeps, type IngestHandle } from "./consumer.js";
 export { createKafka, ensureTopics } from "./kafka.js";
+export { connectAdmin, kafkaRefusal, kafkaSecurity, refusalMessage, type KafkaSecurity, type RetrySchedule } from "./kafka-security.js";
 export { compressionNames, compressionTypeOf, registerCompressionCodecs, type CompressionName } from "./compression.js";
 export { createIngestMetrics, type IngestMetrics } from "./metrics.js";
 export { processBatch, decodeRequest, kafkaTimeNanos, type BatchOptions, type BatchResult, type DeadLetter, type DecodedRequest } from "./batch.js";

@@ -8,7 +8,7 @@ import type { Registry } from "prom-client";
 import { buildApi, startMetricsListener, type HealthCheck } from "../api/index.js";
 import { startCorrelator, type CorrelatorHandle } from "../correlator/index.js";
 import { startAlerting, type AlertingHandle } from "../correlator/alerting/index.js";
-import { compressionTypeOf, createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
+import { compressionTypeOf, connectAdmin, createIngestMetrics, createKafka, kafkaSecurity, startIngest, type IngestHandle, type RetrySchedule } from "../ingest/index.js";
 import type { BraidConfig } from "../schemas/config.js";
 import { CURRENT_LAYOUT, detectLayout, LAYOUTS, openStore, type Store } from "../store/index.js";
 import { redactConfig } from "./config.js";
@@ -33,7 +33,7 @@ export interface BraidProcess {
   stop(): Promise<void>;
 }
 
-export async function startBraid(config: BraidConfig, options: { logger?: Logger; cwd?: string } = {}): Promise<BraidProcess> {
+export async function startBraid(config: BraidConfig, options: { logger?: Logger; cwd?: string; kafkaRefusalRetry?: RetrySchedule } = {}): Promise<BraidProcess> {
   const logger = options.logger ?? createLogger(config.log.level);
   const telemetry: SelfTelemetry = startSelfTelemetry({ otlpEndpoint: config.telemetry.otlpEndpoint, serviceName: config.telemetry.serviceName });
   const registry = createMetricsRegistry();
@@ -62,9 +62,12 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
       logger.warn({ layout: layout.layout, tables: layout.tables }, `the database is not in the exporter ${LAYOUTS[CURRENT_LAYOUT].exporterVersion} layout; Braid works on it as it is, and 'npm run store:upgrade-layout' (with ingest stopped) moves it`);
     }
 
-    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, security: kafkaSecurity(config.kafka) });
+    if (config.kafka.sasl && !config.kafka.tls.enabled) logger.warn({ mechanism: config.kafka.sasl.mechanism }, "SASL without TLS (BRAID_KAFKA_TLS=false): the credentials and all data cross the network unencrypted");
+    if (config.kafka.tls.enabled && config.kafka.tls.insecureSkipVerify) logger.warn("Kafka TLS certificates are not verified (BRAID_KAFKA_TLS_INSECURE_SKIP_VERIFY): anyone on the path can impersonate the broker");
     const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
+    // Refused credentials or TLS: one clear error, then slow retries (not a crash loop).
+    await connectAdmin(kafkaAdmin, config.kafka, logger, options.kafkaRefusalRetry);
     cleanups.push(() => kafkaAdmin.disconnect());
     const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     redis.on("error", () => {}); // reported through /healthz, not as unhandled errors

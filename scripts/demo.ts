@@ -23,6 +23,8 @@ const { braid, run, score } = await runScenarioWithBraid(scenarioFile, {
   apiPort,
   chdbPath: ".braid/demo/chdb",
   log: (line) => console.log(`  ${line}`),
+  // The example alert rules (deploy/rules) are evaluated during the run.
+  env: { BRAID_ALERT_RULES_DIR: process.env.BRAID_ALERT_RULES_DIR ?? path.join(repoRoot, "deploy/rules") },
 });
 
 const api = braid.apiAddress!;
@@ -59,6 +61,11 @@ if (!incident) {
   if (incident.exemplarTraceIds[0]) console.log(`  its exemplar trace: npx tsx bin/braid.ts trace ${incident.exemplarTraceIds[0]}`);
   console.log(`  web page: ${api}/ui/incidents/${incident.incidentId}`);
 }
+const alerts = await braid.store.query<{ RuleName: string; State: string; Summary: string }>(
+  "SELECT RuleName, State, Annotations['summary'] AS Summary FROM {{db}}.braid_alerts FINAL WHERE State IN ('firing', 'resolved') ORDER BY RuleName",
+);
+console.log(alerts.length === 0 ? "\nNo alert rule fired (rules: deploy/rules)." : "\nAlerts (rules: deploy/rules):");
+for (const alert of alerts) console.log(`  ${alert.RuleName} [${alert.State}]: ${alert.Summary}`);
 if (score.expectedRootCause) {
   const verdict = score.rank === 1 ? "ranked first" : score.rank ? `ranked ${score.rank}` : "not among the candidates";
   console.log(`\nExpected root cause ${score.expectedRootCause.service} ${score.expectedRootCause.code}: ${verdict}.`);
@@ -66,8 +73,8 @@ if (score.expectedRootCause) {
 const adminKeyFile = path.join(repoRoot, ".braid/demo/admin.key");
 mkdirSync(path.dirname(adminKeyFile), { recursive: true });
 writeFileSync(adminKeyFile, `${bootstrapKey}\n`, { mode: 0o600 });
-console.log(`\nWeb page: ${api}/ui/   API: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
-console.log(`API key created for this demo (read, tenant ${braid.config.tenancy.default}), shown once:\n  ${readKey.Key}`);
+console.log(`\nWeb page: ${api}/ui/   API: ${api}   (${api}/api/v1/incidents, ${api}/api/v1/alerts, ${api}/api/v1/service-map, ${api}/api/docs/openapi.json)`);
+console.log(`API key created for this demo (read, tenant ${braid.config.tenancy.default}), shown once; paste it when the web page asks:\n  ${readKey.Key}`);
 console.log(`  curl -H 'Authorization: Bearer ${readKey.Key}' ${api}/api/v1/incidents`);
 console.log(`  admin key of this run (creates and revokes keys): ${path.relative(repoRoot, adminKeyFile)}`);
 

@@ -1,7 +1,7 @@
 // A ClickHouse server through the official @clickhouse/client (docker-compose, production,
 // clusters). Same SQL and the same parameter binding as the embedded chDB driver.
 import { readFileSync } from "node:fs";
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
 import { encodeRowsForInsert } from "./row-encoding.js";
 import { StoreError, assertIdentifier, withDatabase, type InsertOptions, type QueryParams, type Store } from "./store.js";
 
@@ -43,6 +43,8 @@ export class ClickHouseStore implements Store {
       password: options.password,
       request_timeout: options.requestTimeoutMs ?? 30_000,
       tls: clickhouseTls(options.tls),
+      // Failures reach Braid's own logs as StoreErrors; the client's console logger would print them again, outside pino.
+      log: { level: ClickHouseLogLevel.OFF },
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1, date_time_output_format: "iso", date_time_input_format: "best_effort" },
     });
   }

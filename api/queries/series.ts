@@ -24,20 +24,19 @@ export interface RedPoint {
 
 const ms = (ns: number | undefined) => Math.round(Number(ns ?? 0) / 1e3) / 1e3;
 
+interface SeriesRow {
+  Key: number;
+  T: number;
+  Calls: string;
+  Errors: string;
+  Q: number[];
+}
+
 /** Every step in [fromSeconds, toSeconds), a step without calls included (calls 0, latencies null). */
-export async function redSeries(store: Store, ref: NodeRef & { operation?: string; fromSeconds: number; toSeconds: number; stepSeconds: number }): Promise<RedPoint[]> {
-  const rows = await store.query<{ T: number; Calls: string; Errors: string; Q: number[] }>(
-    `SELECT toUInt32(intDiv(toUnixTimestamp(Bucket), {step:UInt32}) * {step:UInt32}) AS T, sum(Calls) AS Calls, sum(Errors) AS Errors,
-            quantilesTDigestMerge(0.5, 0.95, 0.99)(DurationQuantiles) AS Q
-     FROM {{db}}.braid_red_10s
-     WHERE ${tenantCondition()} AND Node = {node:String} AND NodeType = {nodeType:String} AND ({operation:String} = '' OR Operation = {operation:String})
-       AND Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32})
-     GROUP BY T ORDER BY T`,
-    { tenant: ref.tenant, node: ref.node, nodeType: ref.nodeType, operation: ref.operation ?? "", from: ref.fromSeconds, to: ref.toSeconds, step: ref.stepSeconds },
-  );
+function fillSteps(rows: SeriesRow[], fromSeconds: number, toSeconds: number, stepSeconds: number): RedPoint[] {
   const byTime = new Map(rows.map((row) => [Number(row.T), row]));
   const points: RedPoint[] = [];
-  for (let time = Math.floor(ref.fromSeconds / ref.stepSeconds) * ref.stepSeconds; time < ref.toSeconds; time += ref.stepSeconds) {
+  for (let time = Math.floor(fromSeconds / stepSeconds) * stepSeconds; time < toSeconds; time += stepSeconds) {
     const row = byTime.get(time);
     const calls = Number(row?.Calls ?? 0);
     points.push({
@@ -50,6 +49,44 @@ export async function redSeries(store: Store, ref: NodeRef & { operation?: strin
     });
   }
   return points;
+}
+
+export interface SeriesKey {
+  node: string;
+  nodeType: NodeType;
+  /** One operation, or "" for all of the node's operations. */
+  operation: string;
+}
+
+/** The RED series of several (node, operation)s over one range, in one scan; one list of points per key, in order. */
+export async function redSeriesOf(store: Store, tenant: string, keys: readonly SeriesKey[], range: { fromSeconds: number; toSeconds: number; stepSeconds: number }): Promise<RedPoint[][]> {
+  if (keys.length === 0) return [];
+  const rows = await store.query<SeriesRow>(
+    `SELECT arrayJoin(arrayFilter(i -> Node = {nodes:Array(String)}[i] AND NodeType = {nodeTypes:Array(String)}[i]
+                                     AND ({operations:Array(String)}[i] = '' OR Operation = {operations:Array(String)}[i]), range(1, length({nodes:Array(String)}) + 1))) AS Key,
+            toUInt32(intDiv(toUnixTimestamp(Bucket), {step:UInt32}) * {step:UInt32}) AS T, sum(Calls) AS Calls, sum(Errors) AS Errors,
+            quantilesTDigestMerge(0.5, 0.95, 0.99)(DurationQuantiles) AS Q
+     FROM {{db}}.braid_red_10s
+     WHERE ${tenantCondition()} AND Node IN {nodes:Array(String)}
+       AND Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32})
+     GROUP BY Key, T ORDER BY Key, T`,
+    {
+      tenant,
+      nodes: keys.map((k) => k.node),
+      nodeTypes: keys.map((k) => k.nodeType),
+      operations: keys.map((k) => k.operation),
+      from: range.fromSeconds,
+      to: range.toSeconds,
+      step: range.stepSeconds,
+    },
+  );
+  return keys.map((_key, index) => fillSteps(rows.filter((row) => Number(row.Key) === index + 1), range.fromSeconds, range.toSeconds, range.stepSeconds));
+}
+
+/** One node's RED series (all operations, or one). */
+export async function redSeries(store: Store, ref: NodeRef & { operation?: string; fromSeconds: number; toSeconds: number; stepSeconds: number }): Promise<RedPoint[]> {
+  const [points] = await redSeriesOf(store, ref.tenant, [{ node: ref.node, nodeType: ref.nodeType, operation: ref.operation ?? "" }], ref);
+  return points!;
 }
 
 export interface OperationSummary {

@@ -8,7 +8,7 @@ import { pageContentSecurityPolicy, webRoutes } from "./web.js";
 const dirs: string[] = [];
 afterAll(() => dirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
 
-async function appWith(files: Record<string, string>) {
+async function appWith(files: Record<string, string>): Promise<{ app: ReturnType<typeof Fastify>; routes: { url: string; public: boolean }[]; dir: string }> {
   const dir = mkdtempSync(path.join(os.tmpdir(), "braid-web-"));
   dirs.push(dir);
   for (const [name, text] of Object.entries(files)) {
@@ -19,7 +19,7 @@ async function appWith(files: Record<string, string>) {
   const routes: { url: string; public: boolean }[] = [];
   app.addHook("onRoute", (route) => void routes.push({ url: route.url, public: Boolean((route.config as { public?: boolean } | undefined)?.public) }));
   await app.register(async (scope) => webRoutes(scope, { distDir: dir }));
-  return { app, routes };
+  return { app, routes, dir };
 }
 
 describe("serving the web page", () => {
@@ -51,10 +51,12 @@ describe("serving the web page", () => {
     expect(root.headers.location).toBe("/ui/");
   });
 
-  it("says how to build the page when it is not built", async () => {
-    const { app } = await appWith({});
+  it("says how to build the page when it is not built, and serves it once it is, without a restart", async () => {
+    const { app, dir } = await appWith({});
     const response = await app.inject({ url: "/ui/incidents" });
     expect(response.statusCode).toBe(503);
     expect(response.body).toContain("scripts/build-web.sh");
+    writeFileSync(path.join(dir, "index.html"), "<!doctype html><title>rebuilt</title>");
+    expect((await app.inject({ url: "/ui/incidents" })).body).toContain("rebuilt");
   });
 });

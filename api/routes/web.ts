@@ -2,7 +2,7 @@
 // (scripts/build-web.sh → web/dist). Hashed assets are cached for a year; every other path
 // under /ui/ is a view of the single-page app and gets index.html, so a shared URL opens the
 // view it names. The page calls only the public API, same origin, and runs under a strict CSP.
-import { existsSync, readFileSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import fastifyStatic from "@fastify/static";
@@ -35,27 +35,24 @@ export const pageContentSecurityPolicy = [
 export async function webRoutes(app: FastifyInstance, options: { distDir?: string } = {}): Promise<void> {
   const distDir = options.distDir ?? webDistDir;
   const indexFile = path.join(distDir, "index.html");
-  const built = existsSync(indexFile);
-
   const page = { schema: { hide: true }, config: { public: true } };
   app.get("/", page, async (_request, reply) => reply.redirect("/ui/"));
   app.get("/ui", page, async (_request, reply) => reply.redirect("/ui/"));
 
-  if (!built) {
-    const notBuilt = async (_request: unknown, reply: FastifyReply) =>
-      reply
+  // Read on every load (a small file): after a rebuild, the next load gets the new page and the
+  // asset names it refers to, without restarting Braid.
+  const sendPage = async (_request: unknown, reply: FastifyReply) => {
+    let indexHtml: Buffer;
+    try {
+      indexHtml = await readFile(indexFile);
+    } catch {
+      return reply
         .code(503)
         .type("text/plain; charset=utf-8")
         .send(`The web page is not built (no ${path.relative(process.cwd(), indexFile) || indexFile}). Run 'bash scripts/build-web.sh' (scripts/setup.sh does it).\n`);
-    app.get("/ui/", page, notBuilt);
-    app.get("/ui/*", page, notBuilt);
-    return;
-  }
-
-  // Read once: the build does not change under a running process (set-up rebuilds, then restart).
-  const indexHtml = readFileSync(indexFile);
-  const sendPage = async (_request: unknown, reply: FastifyReply) =>
-    reply.header("cache-control", "no-cache").header("content-security-policy", pageContentSecurityPolicy).header("x-content-type-options", "nosniff").type("text/html; charset=utf-8").send(indexHtml);
+    }
+    return reply.header("cache-control", "no-cache").header("content-security-policy", pageContentSecurityPolicy).header("x-content-type-options", "nosniff").type("text/html; charset=utf-8").send(indexHtml);
+  };
 
   // reply.sendFile only (serve: false), so the asset route is declared here, public like the page.
   await app.register(fastifyStatic, { root: path.join(distDir, "assets"), serve: false });

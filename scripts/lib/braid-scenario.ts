@@ -43,6 +43,8 @@ export interface ScenarioOptions {
   chdbPath?: string;
   log?: (line: string) => void;
   logLevel?: string;
+  /** Extra settings, as environment variables (e.g. BRAID_ALERT_RULES_DIR). */
+  env?: Record<string, string>;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -68,6 +70,7 @@ export async function runScenarioWithBraid(file: string, options: ScenarioOption
     BRAID_LOG_LEVEL: options.logLevel ?? process.env.BRAID_LOG_LEVEL ?? "warn",
     // The API runs with keys, as in production: an admin key of this run creates the others.
     BRAID_API_BOOTSTRAP_KEY: process.env.BRAID_API_BOOTSTRAP_KEY ?? generateKey().key,
+    ...options.env,
   });
   const braid = await startBraid(config, { logger: createLogger(config.log.level) });
 

@@ -135,6 +135,7 @@ describe("on-call API", () => {
       "/api/v1/glossary/match",
       "/api/v1/incidents",
       "/api/v1/incidents/{incidentId}",
+      "/api/v1/incidents/{incidentId}/series",
       "/api/v1/keys",
       "/api/v1/keys/{keyId}",
       "/api/v1/logs",
@@ -235,6 +236,24 @@ describe("on-call API", () => {
     expect(series.body.Points[0].ErrorRate).toBe(0);
     expect((await get(`/api/v1/anomalies/anm_${"0".repeat(20)}/series`)).status).toBe(404);
     expect((await get("/api/v1/anomalies/nope/series")).status).toBe(400);
+  });
+
+  it("gives every anomaly series of an incident on one time axis, each as its own request would", async () => {
+    const incidentId = (await get(`/api/v1/incidents?${range}`)).body.Incidents[0].IncidentId;
+    const { status, body } = await get(`/api/v1/incidents/${incidentId}/series`);
+    expect(status).toBe(200);
+    const detail = (await get(`/api/v1/incidents/${incidentId}`)).body;
+    expect(body.Series.map((s: { Anomaly: { AnomalyId: string } }) => s.Anomaly.AnomalyId)).toEqual(detail.Anomalies.map((a: { AnomalyId: string }) => a.AnomalyId));
+    expect(Date.parse(body.From)).toBe(Math.min(...detail.Anomalies.map((a: { OnsetAt: string }) => Date.parse(a.OnsetAt))) - 600_000);
+    for (const series of body.Series) {
+      expect(series.Points).toHaveLength(body.Series[0].Points.length);
+      // The same figures as the anomaly's own series, on the shared axis.
+      const own = (await get(`/api/v1/anomalies/${series.Anomaly.AnomalyId}/series`)).body;
+      const byTime = new Map(series.Points.map((p: { Time: string }) => [p.Time, p]));
+      for (const point of own.Points) if (byTime.has(point.Time) && own.StepSeconds === body.StepSeconds) expect(byTime.get(point.Time)).toEqual(point);
+      expect(series.Figure).toBe(own.Figure);
+    }
+    expect((await get(`/api/v1/incidents/inc_${"0".repeat(20)}/series`)).status).toBe(404);
   });
 
   it("scopes the new queries to the caller's tenant", async () => {

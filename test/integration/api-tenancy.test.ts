@@ -89,6 +89,7 @@ const matrix: Record<string, Check> = {
     },
   },
   "GET /api/v1/incidents/:incidentId": { kind: "object", url: (t) => `/api/v1/incidents/${fixture[t].incidentId}`, absent: `/api/v1/incidents/inc_${"0".repeat(20)}`, id: (t) => fixture[t].incidentId },
+  "GET /api/v1/incidents/:incidentId/series": { kind: "object", url: (t) => `/api/v1/incidents/${fixture[t].incidentId}/series`, absent: `/api/v1/incidents/inc_${"0".repeat(20)}/series`, absentId: `inc_${"0".repeat(20)}`, id: (t) => fixture[t].incidentId },
   "GET /api/v1/traces/:traceId": { kind: "object", url: (t) => `/api/v1/traces/${fixture[t].traceId}`, absent: `/api/v1/traces/${"e".repeat(32)}`, id: (t) => fixture[t].traceId },
   "GET /api/v1/services": {
     kind: "list",

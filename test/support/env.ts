@@ -10,7 +10,7 @@ import { BraidConfig, type BraidConfigInput } from "../../schemas/config.js";
 export const kafkaBrokers = process.env.BRAID_KAFKA_BROKERS ?? "127.0.0.1:9092";
 export const redisUrl = process.env.BRAID_REDIS_URL ?? "redis://127.0.0.1:6379";
 
-function portOpen(host: string, port: number): Promise<boolean> {
+export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.setTimeout(1000);

@@ -14,6 +14,9 @@ import { largeTrace, type LargeTrace } from "./large-trace.js";
 export interface WebStore extends ScenarioWithBraid {
   apiAddress: string;
   large: LargeTrace;
+  /** The run's bootstrap key (an operator admin key) and a read-only operator key made with it, as an on-call engineer would get. */
+  adminKey: string;
+  readKey: string;
 }
 
 export const webBudgets = [
@@ -69,7 +72,15 @@ export async function startWebStore(options: { scenarioFile: string; dir: string
       if (Date.now() > deadline) throw new Error(`the large trace ${large.traceId} did not arrive in the store (${row?.n ?? 0} of ${large.spanCount} spans)`);
       await new Promise((resolve) => setTimeout(resolve, 500));
     }
-    return { ...result, apiAddress: braid.apiAddress!, large };
+    const adminKey = braid.config.api.auth.bootstrapKey!;
+    const created = await fetch(`${braid.apiAddress}/api/v1/keys`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${adminKey}`, "content-type": "application/json" },
+      body: JSON.stringify({ name: "on-call (web test)", tenant: "*", scopes: ["read"] }),
+    });
+    if (created.status !== 201) throw new Error(`creating a read key failed: ${created.status} ${await created.text()}`);
+    const { Key: readKey } = (await created.json()) as { Key: string };
+    return { ...result, apiAddress: braid.apiAddress!, large, adminKey, readKey };
   } catch (err) {
     await braid.stop();
     throw err;

@@ -91,6 +91,14 @@ export interface AnomalySeries {
   Points: RedPoint[];
 }
 
+export interface IncidentSeries {
+  IncidentId: string;
+  From: string;
+  To: string;
+  StepSeconds: number;
+  Series: { Anomaly: Anomaly; Figure: AnomalySeries["Figure"]; Baseline: number; Points: RedPoint[] }[];
+}
+
 export interface NodeSeries {
   Node: string;
   NodeType: NodeType;

@@ -2,7 +2,8 @@
 import type { ComponentChildren } from "preact";
 import { useState } from "preact/hooks";
 import type { ApiState } from "../api.js";
-import { formatDateTime, formatTime, toLocalInput } from "../format.js";
+import type { Red, ServiceList } from "../api-types.js";
+import { formatDateTime, formatMs, formatPercent, formatRate, formatTime, toLocalInput } from "../format.js";
 import { href, relativeRanges, useQueryState, type TimeRange } from "../url-state.js";
 
 export function Panel({ title, actions, children, id, class: className }: { title?: ComponentChildren; actions?: ComponentChildren; children: ComponentChildren; id?: string; class?: string }) {
@@ -133,5 +134,61 @@ export function QueryForm({ children, onSubmit, label }: { children: ComponentCh
     >
       {children}
     </form>
+  );
+}
+
+/** The options of a service filter: "any", the services of the range, and the URL's value if it is not among them. */
+export function ServiceOptions({ services, current }: { services?: ServiceList; current?: string }) {
+  const names = (services?.Services ?? []).map((s) => s.ServiceName);
+  return (
+    <>
+      <option value="">any</option>
+      {names.map((name) => (
+        <option value={name}>{name}</option>
+      ))}
+      {current && !names.includes(current) && <option value={current}>{current}</option>}
+    </>
+  );
+}
+
+/** The headers of RedCells. */
+export function RedHeaders() {
+  return (
+    <>
+      <th class="num">Rate</th>
+      <th class="num">Error rate</th>
+      <th class="num">p50</th>
+      <th class="num">p95</th>
+      <th class="num">p99</th>
+    </>
+  );
+}
+
+/** Rate, error rate and p50/p95/p99 as table cells. */
+export function RedCells({ red }: { red: Red }) {
+  return (
+    <>
+      <td class="num">{formatRate(red.RequestsPerSecond)}</td>
+      <td class="num">{formatPercent(red.ErrorRate)}</td>
+      <td class="num">{formatMs(red.P50Ms)}</td>
+      <td class="num">{formatMs(red.P95Ms)}</td>
+      <td class="num">{formatMs(red.P99Ms)}</td>
+    </>
+  );
+}
+
+/** Attributes as a two-column table. */
+export function KeyValues({ entries }: { entries: [string, string][] }) {
+  return (
+    <table class="kv">
+      <tbody>
+        {entries.map(([key, value]) => (
+          <tr>
+            <th class="mono">{key}</th>
+            <td class="mono">{value}</td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
   );
 }

@@ -3,7 +3,7 @@
 // involved part of the service map, and the traces and logs that show it — each one click away.
 import { useMemo } from "preact/hooks";
 import { useApi } from "../api.js";
-import type { Anomaly, AnomalySeries, Glossary, GlossaryEntry, IncidentDetail, RootCause, ServiceMap } from "../api-types.js";
+import type { Anomaly, Glossary, GlossaryEntry, IncidentDetail, IncidentSeries, RedPoint, RootCause, ServiceMap } from "../api-types.js";
 import { TimeChart } from "../components/chart.js";
 import { CodeBadge, Empty, Freshness, Loaded, Panel, StatusBadge, Time } from "../components/common.js";
 import { ServiceGraph, type GraphEdge, type GraphNode, type NodeState } from "../components/service-graph.js";
@@ -121,15 +121,7 @@ function IncidentView({ incident, entries, fetchedAt }: { incident: IncidentDeta
       </Panel>
 
       <Panel title="Anomalies" id="anomalies">
-        {incident.Anomalies.length === 0 ? (
-          <Empty>No anomaly recorded.</Empty>
-        ) : (
-          <div class="anomaly-grid">
-            {incident.Anomalies.map((anomaly) => (
-              <AnomalyChart anomaly={anomaly} />
-            ))}
-          </div>
-        )}
+        {incident.Anomalies.length === 0 ? <Empty>No anomaly recorded.</Empty> : <AnomalyCharts incident={incident} />}
       </Panel>
 
       <div class="grid-evidence">
@@ -275,28 +267,41 @@ function GlossaryCard({ code, entry }: { code: string; entry?: GlossaryEntry }) 
 
 const anomalyLabel: Record<Anomaly["Kind"], string> = { error_rate: "error rate", latency: "latency", latency_budget: "latency budget" };
 
-function AnomalyChart({ anomaly }: { anomaly: Anomaly }) {
-  const series = useApi<AnomalySeries>(`/api/v1/anomalies/${anomaly.AnomalyId}/series`);
+/** Every anomaly's series on one time axis (one request), so onsets compare at a glance. */
+function AnomalyCharts({ incident }: { incident: IncidentDetail }) {
+  // Refetched when the incident changes (a new anomaly joins, or a live refresh).
+  const series = useApi<IncidentSeries>(`/api/v1/incidents/${incident.IncidentId}/series`, { v: incident.UpdatedAt });
+  return (
+    <Loaded state={series} what="the anomalies' series">
+      {(data) => (
+        <div class="anomaly-grid">
+          {data.Series.map((one) => (
+            <AnomalyChart anomaly={one.Anomaly} figure={one.Figure} baseline={one.Baseline} points={one.Points} />
+          ))}
+        </div>
+      )}
+    </Loaded>
+  );
+}
+
+function AnomalyChart({ anomaly, figure, baseline, points }: { anomaly: Anomaly; figure: IncidentSeries["Series"][number]["Figure"]; baseline: number; points: RedPoint[] }) {
   const isRate = anomaly.Kind === "error_rate";
   const format = isRate ? (v: number) => formatPercent(v, 0) : (v: number) => formatMs(v);
   const chart = useMemo(() => {
-    const data = series.data;
-    if (!data) return undefined;
-    const times = data.Points.map((p) => Date.parse(p.Time) / 1000);
-    const observed = data.Points.map((p) => p[data.Figure]);
-    const figureName = data.Figure === "ErrorRate" ? "error rate" : data.Figure.replace("Ms", "");
+    const times = points.map((p) => Date.parse(p.Time) / 1000);
+    const figureName = figure === "ErrorRate" ? "error rate" : figure.replace("Ms", "");
     return {
       times,
       series: [
-        { label: figureName, values: observed, color: "--series-bad", width: 2, fill: true },
-        { label: anomaly.Kind === "latency_budget" ? "budget" : "baseline", values: times.map(() => data.Baseline), color: "--series-baseline", dash: [6, 4] },
+        { label: figureName, values: points.map((p) => p[figure]), color: "--series-bad", width: 2, fill: true },
+        { label: anomaly.Kind === "latency_budget" ? "budget" : "baseline", values: times.map(() => baseline), color: "--series-baseline", dash: [6, 4] },
       ],
       markers: [
         { at: toDate(anomaly.OnsetAt).getTime() / 1000, label: "onset", color: "--bad" },
         { at: toDate(anomaly.DetectedAt).getTime() / 1000, label: "detected", color: "--muted" },
       ],
     };
-  }, [series.data, anomaly]);
+  }, [points, anomaly, figure, baseline]);
   return (
     <figure class="anomaly" data-anomaly={anomaly.AnomalyId}>
       <figcaption>
@@ -313,9 +318,7 @@ function AnomalyChart({ anomaly }: { anomaly: Anomaly }) {
           </span>
         )}
       </figcaption>
-      <Loaded state={series} what="the series">
-        {() => (chart ? <TimeChart {...chart} height={130} formatValue={format} label={`${anomaly.Node} ${anomalyLabel[anomaly.Kind]} against its baseline`} /> : null)}
-      </Loaded>
+      <TimeChart {...chart} height={130} formatValue={format} label={`${anomaly.Node} ${anomalyLabel[anomaly.Kind]} against its baseline`} />
     </figure>
   );
 }

@@ -1,7 +1,7 @@
 // Incidents, newest first, filtered by status, service, code and time; live while open.
 import { useApi } from "../api.js";
 import type { Glossary, IncidentList, IncidentSummary, ServiceList } from "../api-types.js";
-import { CodeBadge, Empty, Freshness, Loaded, Panel, QueryForm, StatusBadge, Time, TimeRangePicker } from "../components/common.js";
+import { CodeBadge, Empty, ServiceOptions, Freshness, Loaded, Panel, QueryForm, StatusBadge, Time, TimeRangePicker } from "../components/common.js";
 import { formatMs, toDate } from "../format.js";
 import { href, useNow, useQueryState, useTimeRange } from "../url-state.js";
 
@@ -39,11 +39,7 @@ export function IncidentsPage() {
         <label>
           Service
           <select name="service" value={query.service ?? ""} onChange={(e) => setQuery({ service: (e.target as HTMLSelectElement).value })}>
-            <option value="">any</option>
-            {(services.data?.Services ?? []).map((s) => (
-              <option value={s.ServiceName}>{s.ServiceName}</option>
-            ))}
-            {query.service && !services.data?.Services.some((s) => s.ServiceName === query.service) && <option value={query.service}>{query.service}</option>}
+            <ServiceOptions services={services.data} current={query.service} />
           </select>
         </label>
         <label>

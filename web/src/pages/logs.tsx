@@ -3,7 +3,7 @@
 import { useState } from "preact/hooks";
 import { useApi } from "../api.js";
 import type { LogSearch, ServiceList } from "../api-types.js";
-import { CodeBadge, Empty, Language, Loaded, Panel, QueryForm, Time, TimeRangePicker } from "../components/common.js";
+import { CodeBadge, Empty, KeyValues, ServiceOptions, Language, Loaded, Panel, QueryForm, Time, TimeRangePicker } from "../components/common.js";
 import { href, useQueryState, useTimeRange } from "../url-state.js";
 
 const pageSize = 100;
@@ -32,11 +32,7 @@ export function LogsPage() {
         <label>
           Service
           <select name="service" key={`s${query.service ?? ""}`} defaultValue={query.service ?? ""}>
-            <option value="">any</option>
-            {(services.data?.Services ?? []).map((s) => (
-              <option value={s.ServiceName}>{s.ServiceName}</option>
-            ))}
-            {query.service && !services.data?.Services.some((s) => s.ServiceName === query.service) && <option value={query.service}>{query.service}</option>}
+            <ServiceOptions services={services.data} current={query.service} />
           </select>
         </label>
         <label>
@@ -106,18 +102,7 @@ export function LogsPage() {
                           <tr class="log-detail">
                             <td colSpan={6}>
                               <pre class="mono">{log.Body}</pre>
-                              <table class="kv">
-                                <tbody>
-                                  {Object.entries({ format: log.LogFormat, trace_id: log.TraceId, span_id: log.SpanId, ...log.LogAttributes })
-                                    .filter(([, value]) => value)
-                                    .map(([key, value]) => (
-                                      <tr>
-                                        <th class="mono">{key}</th>
-                                        <td class="mono">{value}</td>
-                                      </tr>
-                                    ))}
-                                </tbody>
-                              </table>
+                              <KeyValues entries={Object.entries({ format: log.LogFormat, trace_id: log.TraceId, span_id: log.SpanId, ...log.LogAttributes }).filter(([, value]) => value)} />
                             </td>
                           </tr>
                         )}

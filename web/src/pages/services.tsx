@@ -5,7 +5,7 @@ import { useEffect, useMemo } from "preact/hooks";
 import { useApi } from "../api.js";
 import type { AnomalyList, ErrorCounts, IncidentList, NodeSeries, ServiceDetail, ServiceMap } from "../api-types.js";
 import { TimeChart } from "../components/chart.js";
-import { CodeBadge, Empty, Language, Loaded, Panel, StatusBadge, Time, TimeRangePicker } from "../components/common.js";
+import { CodeBadge, Empty, Language, Loaded, Panel, RedCells, RedHeaders, StatusBadge, Time, TimeRangePicker } from "../components/common.js";
 import { ServiceGraph, type GraphEdge, type GraphNode, type NodeState } from "../components/service-graph.js";
 import { formatCount, formatMs, formatPercent, formatRate } from "../format.js";
 import { href, nodeTypeParam, useQueryState, useTimeRange } from "../url-state.js";
@@ -76,11 +76,7 @@ export function ServiceMapPage() {
                 <tr>
                   <th>Node</th>
                   <th>Kind</th>
-                  <th class="num">Rate</th>
-                  <th class="num">Error rate</th>
-                  <th class="num">p50</th>
-                  <th class="num">p95</th>
-                  <th class="num">p99</th>
+                  <RedHeaders />
                 </tr>
               </thead>
               <tbody>
@@ -90,11 +86,7 @@ export function ServiceMapPage() {
                       <a href={href(`/services/${encodeURIComponent(node.Node)}`, { nodeType: nodeTypeParam(node.NodeType) })}>{node.Node}</a> <Language language={node.SourceLanguage} />
                     </td>
                     <td class="muted">{node.NodeType}</td>
-                    <td class="num">{formatRate(node.RequestsPerSecond)}</td>
-                    <td class="num">{formatPercent(node.ErrorRate)}</td>
-                    <td class="num">{formatMs(node.P50Ms)}</td>
-                    <td class="num">{formatMs(node.P95Ms)}</td>
-                    <td class="num">{formatMs(node.P99Ms)}</td>
+                    <RedCells red={node} />
                   </tr>
                 ))}
               </tbody>
@@ -183,11 +175,7 @@ export function ServicePage({ name }: { name: string }) {
                 <tr>
                   <th>Operation</th>
                   <th class="num">Calls</th>
-                  <th class="num">Rate</th>
-                  <th class="num">Error rate</th>
-                  <th class="num">p50</th>
-                  <th class="num">p95</th>
-                  <th class="num">p99</th>
+                  <RedHeaders />
                 </tr>
               </thead>
               <tbody>
@@ -199,11 +187,7 @@ export function ServicePage({ name }: { name: string }) {
                       </a>
                     </td>
                     <td class="num">{formatCount(op.Calls)}</td>
-                    <td class="num">{formatRate(op.RequestsPerSecond)}</td>
-                    <td class="num">{formatPercent(op.ErrorRate)}</td>
-                    <td class="num">{formatMs(op.P50Ms)}</td>
-                    <td class="num">{formatMs(op.P95Ms)}</td>
-                    <td class="num">{formatMs(op.P99Ms)}</td>
+                    <RedCells red={op} />
                   </tr>
                 ))}
               </tbody>

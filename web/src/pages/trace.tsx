@@ -5,7 +5,7 @@
 import { useEffect, useLayoutEffect, useMemo, useRef, useState } from "preact/hooks";
 import { useApi } from "../api.js";
 import type { LogRecord, Span, Trace } from "../api-types.js";
-import { CodeBadge, Empty, Language, Loaded, Panel, StatusBadge, Time } from "../components/common.js";
+import { CodeBadge, Empty, KeyValues, Language, Loaded, Panel, StatusBadge, Time } from "../components/common.js";
 import { formatMs, formatNs, formatPercent, toDate } from "../format.js";
 import { href, useQueryState } from "../url-state.js";
 import { markViewReady } from "../view-ready.js";
@@ -389,21 +389,6 @@ function SpanDetail({ span, logs }: { span: Span; logs: LogRecord[] }) {
         <KeyValues entries={resource} />
       </details>
     </div>
-  );
-}
-
-function KeyValues({ entries }: { entries: [string, string][] }) {
-  return (
-    <table class="kv">
-      <tbody>
-        {entries.map(([key, value]) => (
-          <tr>
-            <th class="mono">{key}</th>
-            <td class="mono">{value}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
   );
 }
 

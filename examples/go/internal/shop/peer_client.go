@@ -47,6 +47,11 @@ func (s *Service) NewPeerClient(name string) *PeerClient {
 	base.MaxIdleConnsPerHost = 64
 	transport := otelhttp.NewTransport(latencyTransport{base},
 		otelhttp.WithSpanOptions(trace.WithAttributes(attribute.String("peer.service", name))),
+		// The client metrics name the peer too (server.address is a loopback address here),
+		// so an edge's RED can be read from http.client.request.duration as well as from spans.
+		otelhttp.WithMetricAttributesFn(func(*http.Request) []attribute.KeyValue {
+			return []attribute.KeyValue{attribute.String("peer.service", name)}
+		}),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
 	)
 	return &PeerClient{Name: name, BaseURL: s.Config.Peers[name], svc: s,
