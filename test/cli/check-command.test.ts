@@ -24,14 +24,14 @@ describe("braid check (the command)", () => {
     expect(run.stdout).toMatch(/^checkout \(go\)  60 spans, 41 metric points, 29 OTLP log records; 36\/36 errors mapped to glossary codes \(100%\)$/m);
     expect(run.stdout).toMatch(/^payments \(rust\)  45 spans, 7 metric points; 7\/7 errors mapped to glossary codes \(100%\)$/m);
     expect(run.stdout).toMatch(/^passed \(fail on error\): 0 errors, \d+ warnings$/m);
-  });
+  }, 300_000);
 
   it("exits 1 with --fail-on warning when there are warnings", async () => {
     const run = await runBraid(["check", ...glob(shop[0]!), ...now, "--fail-on", "warning"]);
     expect(run.code).toBe(1);
     expect(run.stdout).toMatch(/warning  semconv\.renamed  db\.statement is deprecated/);
     expect(run.stdout).toMatch(/^failed \(fail on warning\): 0 errors, 3 warnings$/m);
-  });
+  }, 300_000);
 
   it("exits 1 on the bad fixtures and writes JSON that matches the report schema", async () => {
     const run = await runBraid(["check", path.join(bad, "orders-traces.otlp.json"), path.join(bad, "orders-app.jsonl"), path.join(bad, "not-protobuf.traces.pb"), "--policy", path.join(bad, "policy.yaml"), ...now, "--format", "json"]);
@@ -48,7 +48,7 @@ describe("braid check (the command)", () => {
       "timestamp.out_of_range orders too_old",
       "resource.attribute_missing unknown_service service.name",
     ]);
-  });
+  }, 300_000);
 
   it("writes JUnit XML to --output and still prints the summary", async () => {
     const { dir, cleanup } = tempDir("check-junit");
@@ -63,7 +63,7 @@ describe("braid check (the command)", () => {
     } finally {
       cleanup();
     }
-  });
+  }, 300_000);
 
   it("exits 2 when it cannot run: no input, an unreadable file, a bad policy, a bad option", async () => {
     const none = await runBraid(["check"]);
@@ -86,5 +86,5 @@ describe("braid check (the command)", () => {
     const badFormat = await runBraid(["check", path.join(bad, "orders-app.jsonl"), "--format", "xml"]);
     expect(badFormat.code).toBe(2);
     expect(badFormat.stderr).toMatch(/option '--format <format>' argument 'xml' is invalid/);
-  });
+  }, 300_000);
 });
