@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Braid needs on a fresh machine and is a no-op when all is in place:
 # npm packages, the official OTLP .proto files, the Kafka jars, redis-server, the web page, the
-# Go/Rust emitters, and (for the browser tests) Debian's Chromium.
+# Go/Rust emitters, tmux (the terminal test of the CLI's progress bar), and (for the browser tests)
+# Debian's Chromium.
 #
 #   scripts/setup.sh            # all of it but Chromium
 #   BRAID_SKIP_EXAMPLES=1 ...   # everything but the Go/Rust emitter builds
@@ -58,6 +59,14 @@ if [ "${BRAID_WITH_CHROMIUM:-0}" = "1" ] && ! command -v chromium >/dev/null; th
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq chromium >/dev/null
+fi
+
+# tmux, for the test that runs `braid replay` in a real terminal and reads its progress bar.
+if ! command -v tmux >/dev/null; then
+  log "installing tmux from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq tmux >/dev/null
 fi
 
 if [ "${BRAID_SKIP_EXAMPLES:-0}" != "1" ] && [ -x scripts/build-examples.sh ]; then

@@ -187,7 +187,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         Anomalies: anomalies.map(apiAnomaly),
         ExemplarTraceIds: incident.exemplarTraceIds,
         SampleLogs: incident.sampleLogs.map((log) => ({ Timestamp: log.timestamp, ServiceName: log.serviceName, SeverityText: log.severityText, Body: log.body, TraceId: log.traceId, ErrorCode: log.errorCode })),
-        Alerts: (await alertsOfIncident(deps.store, request.caller.tenant, incident.incidentId)).map(apiAlert),
+        Alerts: (await alertsOfIncident(deps.store, request.caller.tenant, incident.incidentId)).map((a) => apiAlert(a)),
       };
     },
   );

@@ -132,6 +132,7 @@ describe("on-call API", () => {
       "/api/v1/audit",
       "/api/v1/errors",
       "/api/v1/glossary",
+      "/api/v1/glossary/match",
       "/api/v1/incidents",
       "/api/v1/incidents/{incidentId}",
       "/api/v1/incidents/{incidentId}/series",
