@@ -40,6 +40,16 @@ fi
 
 bash scripts/services.sh install
 
+# schemathesis (PyPI) for the API fuzzing test, in a virtualenv of its own.
+schemathesis_version=4.32.5
+if [ ! -f "$STATE/schemathesis/.complete-$schemathesis_version" ]; then
+  log "installing schemathesis $schemathesis_version from PyPI into $STATE/schemathesis"
+  rm -rf "$STATE/schemathesis"
+  python3 -m venv "$STATE/schemathesis"
+  "$STATE/schemathesis/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  touch "$STATE/schemathesis/.complete-$schemathesis_version"
+fi
+
 # The on-call web page, served by the API role (rebuilt only when web/ or the lockfile changed).
 bash scripts/build-web.sh
 
