@@ -41,6 +41,25 @@ describe("braid check on the example shop's captured payloads", () => {
   });
 });
 
+describe("braid check on all of the shop's captures, log lines included", () => {
+  it("passes: every service names itself, every error maps to a code; the warnings are what the shop really emits", () => {
+    // go/app-logs-checkout.jsonl was captured later than the rest (after zap lines got their service field).
+    const report = runCheck(shopFiles.map((file) => readCheckFile(file)), { policy: parsePolicy({}), failOn: "error", now: new Date("2026-12-02T00:30:00Z") });
+    expect(report.passed).toBe(true);
+    expect(report.services.map((s) => [s.service, s.glossaryCoverage])).toEqual([["checkout", 1], ["frontend", 1], ["inventory", 1], ["payments", 1]]);
+    expect(report.findings.map((f) => `${f.service} ${f.rule} ${f.subject}`)).toEqual([
+      "checkout semconv.renamed db.name",
+      "checkout semconv.renamed db.statement",
+      "checkout semconv.renamed db.system",
+      "inventory limits.value_truncated backtrace",
+      "inventory semconv.renamed db.statement",
+      "inventory semconv.renamed db.system",
+      "payments semconv.renamed db.statement",
+      "payments semconv.renamed db.system",
+    ]);
+  });
+});
+
 describe("braid check on bad fixtures (test/fixtures/check)", () => {
   const files = ["orders-traces.otlp.json", "orders-metrics.otlp.json", "orders-app.jsonl", "truncated.otlp.json", "not-protobuf.traces.pb"].map((f) => path.join(badDir, f));
   const report = run(files.map((file) => readCheckFile(file)), { limits: { maxAttributesPerItem: 8, maxAttributeValueLength: 64 } });
