@@ -5,7 +5,7 @@ import { SpanKind, SpanStatusCode, type Span, type Tracer } from "@opentelemetry
 import cors from "@fastify/cors";
 import helmet from "@fastify/helmet";
 import swagger from "@fastify/swagger";
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, type FastifyRequest } from "fastify";
 import { hasZodFastifySchemaValidationErrors, jsonSchemaTransform, serializerCompiler, validatorCompiler } from "fastify-type-provider-zod";
 import type { Registry } from "prom-client";
 import { ApiSettings } from "../schemas/config.js";
@@ -54,6 +54,12 @@ declare module "fastify" {
   }
 }
 
+/** A route's URL (`/api/v1/keys/:keyId`, `/ui/*`) as a regular expression over request paths. */
+function routePattern(url: string): RegExp {
+  const escaped = url.split("/").map((part) => (part.startsWith(":") ? "[^/]+" : part === "*" ? ".*" : part.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")));
+  return new RegExp(`^${escaped.join("/")}$`);
+}
+
 export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
   const settings = options.settings ?? ApiSettings.parse({ auth: { mode: "off" } });
   // Routes query through a store whose SELECTs stop after the request timeout.
@@ -66,6 +72,8 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     connectionTimeout: settings.requestTimeoutSeconds * 2000,
     trustProxy: settings.trustProxy,
     return503OnClosing: true,
+    // Path parameters are validated by their schemas (a 400 naming the field), not cut at 100 characters (a bare 414).
+    maxParamLength: 2048,
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
@@ -131,9 +139,23 @@ export async function buildApi(options: ApiOptions): Promise<FastifyInstance> {
     }
     return reply.code(statusCode).send({ statusCode, error: STATUS_CODES[statusCode] ?? "Error", message: error.message });
   });
-  app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no route ${request.method} ${request.url.split("?")[0]}` }),
-  );
+  // A path that exists under other methods is a 405 with Allow (RFC 9110), not a 404.
+  let routePatterns: { method: string; pattern: RegExp }[] | undefined;
+  const notFound = (request: FastifyRequest, reply: FastifyReply) => {
+    const path = request.url.split("?")[0]!;
+    routePatterns ??= app.routeAccess.map((route) => ({ method: route.method, pattern: routePattern(route.url) }));
+    const allowed = [...new Set(routePatterns.filter((route) => route.pattern.test(path)).map((route) => route.method))];
+    if (allowed.length > 0) {
+      const allow = allowed.includes("GET") ? [...allowed, "HEAD"] : allowed;
+      return reply.code(405).header("allow", allow.join(", ")).send({ statusCode: 405, error: "Method Not Allowed", message: `${request.method} is not allowed on ${path}; allowed: ${allow.join(", ")}` });
+    }
+    return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `no route ${request.method} ${path}` });
+  };
+  // Answered before any body parsing: a QUERY or TRACE request to a known path gets its 405.
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.is404) return notFound(request, reply);
+  });
+  app.setNotFoundHandler(notFound);
 
   await app.register(swagger, {
     openapi: {

@@ -339,7 +339,7 @@ function startBraid(): BraidRun {
   const configFile = path.join(work, "braid.json");
   writeFileSync(configFile, JSON.stringify(config));
   const profile = args.profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(args.profile)}`] : [];
-  const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(repoRoot, "bin/braid.ts")], { cwd: repoRoot, env: { ...process.env, BRAID_CONFIG: configFile, NODE_OPTIONS: [process.env.NODE_OPTIONS, process.env.BENCH_BRAID_NODE_OPTIONS].filter(Boolean).join(" ") }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...profile, "--import", "tsx", path.join(repoRoot, "bin/braid.ts"), "serve"], { cwd: repoRoot, env: { ...process.env, BRAID_CONFIG: configFile, NODE_OPTIONS: [process.env.NODE_OPTIONS, process.env.BENCH_BRAID_NODE_OPTIONS].filter(Boolean).join(" ") }, stdio: ["ignore", "pipe", "inherit"] });
   const ranges: RangeTiming[] = [];
   let partial = "";
   let resolveJoined: (at: bigint) => void;

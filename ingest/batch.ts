@@ -8,6 +8,8 @@ import { decodeProtoLogs, decodeProtoMetrics, decodeProtoTraces } from "./decode
 import { decodeJsonLogs, decodeJsonMetrics, decodeJsonTraces } from "./decoders/otlp-json.js";
 import { validateLogs, validateTraces } from "./decoders/validate.js";
 import { decodeChangeEvent } from "./decoders/change-event.js";
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from "../schemas/otlp/index.js";
+import type { ChangeEvent } from "../schemas/changes.js";
 import type { IngestMessage } from "./message.js";
 import { messageEncoding, routeFor, type TopicRoute } from "./routing.js";
 
@@ -45,24 +47,43 @@ export interface BatchResult {
 /** Rows of every table that one message produced. */
 type MessageRows = Partial<Record<SignalTable, object[]>>;
 
-function decodeAndNormalize(signal: Signal, encoding: Encoding, value: Buffer, ctx: NormalizeContext): MessageRows {
+/** A decoded (and structurally validated) OTLP request, or a raw log line, of one message. */
+export type DecodedRequest =
+  | { signal: "traces"; request: ExportTraceServiceRequest }
+  | { signal: "logs"; request: ExportLogsServiceRequest }
+  | { signal: "metrics"; request: ExportMetricsServiceRequest }
+  | { signal: "app_logs"; line: string }
+  | { signal: "changes"; event: ChangeEvent };
+
+/** Decodes one message value as ingest does; throws DecodeError with the dead-letter reason. */
+export function decodeRequest(signal: Signal, encoding: Encoding, value: Buffer): DecodedRequest {
   switch (signal) {
-    case "traces": {
-      const request = validateTraces(encoding === "otlp_json" ? decodeJsonTraces(value) : decodeProtoTraces(value));
-      return { otel_traces: normalizeTraces(request, ctx) };
-    }
-    case "logs": {
-      const request = validateLogs(encoding === "otlp_json" ? decodeJsonLogs(value) : decodeProtoLogs(value));
-      return { otel_logs: normalizeLogs(request, ctx) };
-    }
-    case "metrics": {
-      const request = encoding === "otlp_json" ? decodeJsonMetrics(value) : decodeProtoMetrics(value);
-      return { ...normalizeMetrics(request, ctx) };
-    }
+    case "traces":
+      return { signal, request: validateTraces(encoding === "otlp_json" ? decodeJsonTraces(value) : decodeProtoTraces(value)) };
+    case "logs":
+      return { signal, request: validateLogs(encoding === "otlp_json" ? decodeJsonLogs(value) : decodeProtoLogs(value)) };
+    case "metrics":
+      return { signal, request: encoding === "otlp_json" ? decodeJsonMetrics(value) : decodeProtoMetrics(value) };
     case "app_logs":
-      return { otel_logs: [normalizeAppLogLine(value.toString("utf8"), ctx)] };
+      return { signal, line: value.toString("utf8") };
     case "changes":
-      return { braid_changes: [normalizeChange(decodeChangeEvent(value), ctx)] };
+      return { signal, event: decodeChangeEvent(value) };
+  }
+}
+
+function decodeAndNormalize(signal: Signal, encoding: Encoding, value: Buffer, ctx: NormalizeContext): MessageRows {
+  const decoded = decodeRequest(signal, encoding, value);
+  switch (decoded.signal) {
+    case "traces":
+      return { otel_traces: normalizeTraces(decoded.request, ctx) };
+    case "logs":
+      return { otel_logs: normalizeLogs(decoded.request, ctx) };
+    case "metrics":
+      return { ...normalizeMetrics(decoded.request, ctx) };
+    case "app_logs":
+      return { otel_logs: [normalizeAppLogLine(decoded.line, ctx)] };
+    case "changes":
+      return { braid_changes: [normalizeChange(decoded.event, ctx)] };
   }
 }
 

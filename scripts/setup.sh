@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Braid needs on a fresh machine and is a no-op when all is in place:
 # npm packages, the official OTLP .proto files, the Kafka jars, redis-server, the web page, the
-# Go/Rust emitters, and (for the browser tests) Debian's Chromium.
+# Go/Rust emitters, tmux (the terminal test of the CLI's progress bar), and (for the browser tests)
+# Debian's Chromium.
 #
 #   scripts/setup.sh            # all of it but Chromium
 #   BRAID_SKIP_EXAMPLES=1 ...   # everything but the Go/Rust emitter builds
@@ -39,6 +40,16 @@ fi
 
 bash scripts/services.sh install
 
+# schemathesis (PyPI) for the API fuzzing test, in a virtualenv of its own.
+schemathesis_version=4.32.5
+if [ ! -f "$STATE/schemathesis/.complete-$schemathesis_version" ]; then
+  log "installing schemathesis $schemathesis_version from PyPI into $STATE/schemathesis"
+  rm -rf "$STATE/schemathesis"
+  python3 -m venv "$STATE/schemathesis"
+  "$STATE/schemathesis/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  touch "$STATE/schemathesis/.complete-$schemathesis_version"
+fi
+
 # The on-call web page, served by the API role (rebuilt only when web/ or the lockfile changed).
 bash scripts/build-web.sh
 
@@ -48,6 +59,14 @@ if [ "${BRAID_WITH_CHROMIUM:-0}" = "1" ] && ! command -v chromium >/dev/null; th
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq >/dev/null
   apt-get install -y -qq chromium >/dev/null
+fi
+
+# tmux, for the test that runs `braid replay` in a real terminal and reads its progress bar.
+if ! command -v tmux >/dev/null; then
+  log "installing tmux from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq tmux >/dev/null
 fi
 
 if [ "${BRAID_SKIP_EXAMPLES:-0}" != "1" ] && [ -x scripts/build-examples.sh ]; then

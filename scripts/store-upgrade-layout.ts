@@ -11,8 +11,8 @@ import { writeSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { ConfigError, loadConfig } from "../runtime/config.js";
-import { detectLayout, LAYOUTS, openStore, recordedLayout } from "../store/index.js";
-import { upgradeLayout, type UpgradeEvent } from "../store/layout-upgrade.js";
+import { detectLayout, openStore, recordedLayout } from "../store/index.js";
+import { describeUpgradeEvent as describe, upgradeLayout, type UpgradeEvent } from "../store/layout-upgrade.js";
 
 const { values: flags } = parseArgs({ options: { "drop-backups": { type: "boolean" }, status: { type: "boolean" } } });
 
@@ -30,31 +30,6 @@ function failpoints(spec = process.env.BRAID_LAYOUT_UPGRADE_FAILPOINTS): (event:
 // Written synchronously: a progress line is on the terminal before the step after it starts, even
 // if the process is killed then.
 const say = (line: string) => void writeSync(1, `${line}\n`);
-const count = (n: number) => n.toLocaleString("en-US");
-
-function describe(event: UpgradeEvent): string | undefined {
-  switch (event.kind) {
-    case "start":
-      return `upgrading from ${event.from} to ${event.to} (exporter ${LAYOUTS[event.to].exporterVersion}): ${event.tables.join(", ")}`;
-    case "table":
-      return `${event.table}: ${count(event.rows)} rows in ${event.partitions} partitions`;
-    case "partition-copied":
-      return `  ${event.table} ${event.partition} (${event.done}/${event.total}): ${count(event.rows)} rows copied and verified`;
-    case "partition-skipped":
-      return `  ${event.table} ${event.partition} (${event.done}/${event.total}): copied by an earlier run`;
-    case "swapped":
-      return `${event.table}: now in the new layout; the old table is ${event.backup}`;
-    case "backup-kept":
-      return `kept ${event.backup} (drop it when satisfied: DROP TABLE ${event.backup}, or run again with --drop-backups)`;
-    case "backup-dropped":
-      return `dropped ${event.backup}`;
-    case "done":
-      return `done: the database is in the ${event.layout} layout`;
-    default:
-      return undefined;
-  }
-}
-
 let config;
 try {
   config = loadConfig();

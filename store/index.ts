@@ -5,5 +5,5 @@ export { ChdbStore } from "./chdb-store.js";
 export { ClickHouseStore, type ClickHouseStoreOptions } from "./clickhouse-store.js";
 export { migrate, loadMigrations, migrationsDir, appliedMigrations, type Migration, type MigrateOptions } from "./migrate.js";
 export { CURRENT_LAYOUT, LEGACY_LAYOUT, LAYOUTS, LAYOUT_TABLES, detectLayout, recordedLayout, type StoreLayout, type LayoutReport, type RecordedLayout } from "./layout.js";
-export { openStore, type StoreSettings } from "./open.js";
-export { upgradeLayout, type UpgradeEvent, type UpgradeOptions, type UpgradeResult } from "./layout-upgrade.js";
+export { openStore, connectStore, type StoreSettings } from "./open.js";
+export { upgradeLayout, describeUpgradeEvent, type UpgradeEvent, type UpgradeOptions, type UpgradeResult } from "./layout-upgrade.js";

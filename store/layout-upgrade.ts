@@ -50,6 +50,32 @@ export interface UpgradeResult {
   tables: { table: LayoutTable; partitions: number; rows: number; backup: string | undefined }[];
 }
 
+const count = (n: number) => n.toLocaleString("en-US");
+
+/** One line for people per step (npm run store:upgrade-layout, braid migrate --layout); undefined for the quiet ones. */
+export function describeUpgradeEvent(event: UpgradeEvent): string | undefined {
+  switch (event.kind) {
+    case "start":
+      return `upgrading from ${event.from} to ${event.to} (exporter ${LAYOUTS[event.to].exporterVersion}): ${event.tables.join(", ")}`;
+    case "table":
+      return `${event.table}: ${count(event.rows)} rows in ${event.partitions} partitions`;
+    case "partition-copied":
+      return `  ${event.table} ${event.partition} (${event.done}/${event.total}): ${count(event.rows)} rows copied and verified`;
+    case "partition-skipped":
+      return `  ${event.table} ${event.partition} (${event.done}/${event.total}): copied by an earlier run`;
+    case "swapped":
+      return `${event.table}: now in the new layout; the old table is ${event.backup}`;
+    case "backup-kept":
+      return `kept ${event.backup} (drop it when satisfied: DROP TABLE ${event.backup}, or run again with --drop-backups)`;
+    case "backup-dropped":
+      return `dropped ${event.backup}`;
+    case "done":
+      return `done: the database is in the ${event.layout} layout`;
+    default:
+      return undefined;
+  }
+}
+
 type Emit = (event: UpgradeEvent) => Promise<void>;
 
 export const stagingName = (table: LayoutTable) => `${table}__upgrade`;

@@ -13,9 +13,9 @@ export interface StoreSettings {
   chdbDataDir: string;
 }
 
-/** Opens the configured store and applies pending migrations. */
-export async function openStore(settings: StoreSettings): Promise<Store> {
-  const store: Store = settings.clickhouseUrl
+/** Connects to the configured store without touching its schema (`braid migrate` applies it itself). */
+export function connectStore(settings: StoreSettings): Store {
+  return settings.clickhouseUrl
     ? new ClickHouseStore({
         url: settings.clickhouseUrl,
         database: settings.database,
@@ -24,6 +24,11 @@ export async function openStore(settings: StoreSettings): Promise<Store> {
         tls: settings.clickhouseTls,
       })
     : new ChdbStore(settings.chdbDataDir, settings.database);
+}
+
+/** Opens the configured store and applies pending migrations. */
+export async function openStore(settings: StoreSettings): Promise<Store> {
+  const store = connectStore(settings);
   try {
     await migrate(store);
   } catch (err) {

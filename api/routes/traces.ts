@@ -1,7 +1,6 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { TraceIdHex } from "../../schemas/rows.js";
 import type { ApiDeps } from "../deps.js";
 import { logsOfTrace } from "../queries/logs.js";
 import { spansOfTrace, type SpanRecord } from "../queries/traces.js";
@@ -14,8 +13,8 @@ const maxSpans = 10_000;
 const TraceParams = z.object({
   traceId: z
     .string()
-    .transform((value) => value.toLowerCase())
-    .pipe(TraceIdHex.refine((value) => value.length === 32 && value !== "0".repeat(32), "a non-zero trace id of 32 hex characters")),
+    .regex(/^(?!0{32}$)[0-9a-fA-F]{32}$/, "a non-zero trace id of 32 hex characters")
+    .transform((value) => value.toLowerCase()),
 });
 
 const SpanOut = z.object({

@@ -1,6 +1,7 @@
 // JSON Schema documents generated from Braid's zod schemas (z.toJSONSchema), rendered here and
 // written by scripts/export-schemas.ts next to this file.
 import { z } from "zod";
+import { CheckPolicy, CheckReport } from "../check.js";
 import { AlertRuleFile, NotificationConfig } from "../alerting.js";
 import { Glossary } from "../glossary/schema.js";
 import { rowSchemasByTable } from "../rows.js";
@@ -28,6 +29,8 @@ export function jsonSchemaFiles(): JsonSchemaFile[] {
   }
   files.push(
     render("glossary.schema.json", "Braid error glossary", "The shared error glossary file (schemas/glossary/glossary.yaml, generated/glossary.json, GET /api/v1/glossary).", Glossary, "input"),
+    render("check-policy.schema.json", "braid check policy", "The policy file of `braid check` (braid-check.yaml): required resource attributes, thresholds, severities and allowed exceptions. See docs/braid-check.md.", CheckPolicy, "input"),
+    render("check-report.schema.json", "braid check report", "The report `braid check --format json` writes. See docs/braid-check.md.", CheckReport, "output"),
   );
   files.push(
     render("alert-rules.schema.json", "Braid alert rule file", "A file of the alert rules directory (alerting.rulesDir), also the body of POST /api/v1/rules (one rule).", AlertRuleFile, "input"),

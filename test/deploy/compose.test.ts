@@ -54,6 +54,13 @@ describe("docker-compose.yml", () => {
     }
   });
 
+  it("runs `braid serve` for each Braid role, from an image whose entry point is the braid command", () => {
+    const dockerfile = readFileSync(path.join(root, "deploy/Dockerfile"), "utf8");
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["\/app\/node_modules\/.bin\/tsx", "\/app\/bin\/braid.ts"\]$/m);
+    expect(dockerfile).toMatch(/^CMD \["serve"\]$/m);
+    for (const name of ["braid-ingest", "braid-correlator", "braid-api"]) expect(compose.services[name]!.command, name).toEqual(["serve"]);
+  });
+
   it("runs the API with keys: authentication on, a bootstrap admin key from the secret file braid-keygen writes", () => {
     const api = compose.services["braid-api"]! as { environment: Record<string, string>; volumes: string[]; depends_on: Record<string, { condition: string }> };
     const env = { ...api.environment, BRAID_API_BOOTSTRAP_KEY_FILE: bootstrapKeyFile } as Record<string, string>;

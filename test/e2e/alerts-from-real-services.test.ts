@@ -109,7 +109,8 @@ describe("alerts from real Go and Rust services", () => {
     const { braid } = await runScenarioWithBraid(path.join(scenarios, "e2e-fault-free.yaml"), { keepBraid: true, chdbPath: path.join(storage.dir, "chdb"), graceSeconds: 10, env: alertingEnv() });
     try {
       const [evaluated] = await braid.store.query<{ n: string }>("SELECT count() AS n FROM {{db}}.braid_alert_ticks");
-      expect(Number(evaluated!.n)).toBeGreaterThan(5);
+      // Evaluations ran through the run (every 5 s when the machine keeps up).
+      expect(Number(evaluated!.n)).toBeGreaterThanOrEqual(3);
       const transitions = await braid.store.query("SELECT RuleName, ToState FROM {{db}}.braid_alert_transitions FINAL");
       expect(transitions).toEqual([]);
       expect(received).toEqual([]);

@@ -133,6 +133,7 @@ describe("on-call API", () => {
       "/api/v1/changes",
       "/api/v1/errors",
       "/api/v1/glossary",
+      "/api/v1/glossary/match",
       "/api/v1/incidents",
       "/api/v1/incidents/{incidentId}",
       "/api/v1/incidents/{incidentId}/series",

@@ -80,6 +80,8 @@ const matrix: Record<string, Check> = {
   "GET /api/docs/openapi.json": { kind: "public" },
   "GET /metrics": { kind: "operator-only" },
   "GET /api/v1/glossary": { kind: "no tenant data", url: "/api/v1/glossary" },
+  // Matches the text the caller sends against the glossary: nothing stored is read.
+  "GET /api/v1/glossary/match": { kind: "no tenant data", url: `/api/v1/glossary/match?message=${encodeURIComponent("dial tcp 10.0.0.5:5432: connect: connection refused")}&language=go` },
   "GET /api/v1/whoami": { kind: "self", url: "/api/v1/whoami" },
   "GET /api/v1/incidents": {
     kind: "list",
