@@ -34,6 +34,7 @@ export class InputError extends Error {
 
 const otlpSignals = ["traces", "metrics", "logs"] as const;
 type OtlpSignal = (typeof otlpSignals)[number];
+const isOtlpSignal = (signal: Signal): signal is OtlpSignal => (otlpSignals as readonly string[]).includes(signal);
 
 /** The signal a file name suggests: traces/spans, metrics, logs (app logs for .jsonl/.log of lines). */
 function signalFromName(file: string): OtlpSignal | undefined {
@@ -120,7 +121,7 @@ function decodesAs(frames: Buffer[], signal: OtlpSignal): boolean {
 }
 
 function protobufInput(file: string, buffer: Buffer, signal: Signal | undefined): CheckInput {
-  const candidates: OtlpSignal[] = signal && signal !== "app_logs" ? [signal] : [...new Set([signalFromName(file), ...otlpSignals].filter((s): s is OtlpSignal => s !== undefined))];
+  const candidates: OtlpSignal[] = signal && isOtlpSignal(signal) ? [signal] : [...new Set([signalFromName(file), ...otlpSignals].filter((s): s is OtlpSignal => s !== undefined))];
   // A single request usually parses as protobuf whatever it holds (unknown fields are skipped), so
   // framings that split the file exactly into several requests are tried first.
   const varint = varintFrames(buffer);
