@@ -60,7 +60,8 @@ function alertingEnv(): Record<string, string> {
       ],
     }),
   );
-  const notifications = path.join(dir, "notifications.yml");
+  // Outside the rules directory: every file there is read as a rule file.
+  const notifications = path.join(storage.dir, "notifications.yml");
   writeFileSync(notifications, `route: { receiver: oncall, group_by: [alertname], group_wait: 0s, group_interval: 10s }\nreceivers:\n  - name: oncall\n    webhook_configs: [{ url: "http://127.0.0.1:${(server.address() as AddressInfo).port}/", secret: ${JSON.stringify(secret)} }]\n`);
   return { BRAID_API_BOOTSTRAP_KEY: apiKey, BRAID_ALERT_RULES_DIR: dir, BRAID_ALERT_NOTIFICATIONS_FILE: notifications, BRAID_ALERT_INTERVAL_SECONDS: String(intervalSeconds) };
 }

@@ -31,7 +31,7 @@ const timings: Record<string, number> = {};
 
 beforeAll(async () => {
   await requireServices();
-  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: 'BRAID_WITH_CHROMIUM=1 bash scripts/setup.sh' installs Debian's chromium (scripts/test.sh does)`);
+  if (!existsSync(chromiumPath)) throw new Error(`no Chromium at ${chromiumPath}: 'BRAID_WITH_TEST_TOOLS=1 bash scripts/setup.sh' installs Debian's chromium (scripts/test.sh does)`);
   execFileSync("bash", [path.join(repoRoot, "scripts/build-web.sh")], { cwd: repoRoot, stdio: "inherit" });
   mkdirSync(artifacts, { recursive: true });
   store = await startWebStore({ scenarioFile: path.join(repoRoot, "test/e2e/scenarios/e2e-payments-panic.yaml"), dir: storage.dir, log: () => {} });

@@ -40,7 +40,7 @@ interface Report {
 }
 
 beforeAll(async () => {
-  if (!existsSync(schemathesis)) throw new Error(`${schemathesis} is missing: run 'bash scripts/setup.sh' (it installs schemathesis from PyPI into .braid/schemathesis)`);
+  if (!existsSync(schemathesis)) throw new Error(`${schemathesis} is missing: run 'BRAID_WITH_TEST_TOOLS=1 bash scripts/setup.sh' (it installs schemathesis from PyPI into .braid/schemathesis)`);
   const rulesDir = path.join(storage.dir, "rules");
   mkdirSync(rulesDir);
   writeFileSync(path.join(rulesDir, "every-tenant.yaml"), everyTenantRules);
