@@ -3,8 +3,8 @@ import { defineConfig } from "vitest/config";
 // Three projects, run one group after another:
 //   unit         needs no services;
 //   integration  runs against the real Kafka, Redis and chDB that scripts/test.sh starts;
-//   e2e          runs the real Go and Rust services with Braid, alone, in one file: on two cores,
-//                anything running beside it would add latency noise to what it measures.
+//   e2e          runs the real Go and Rust services with Braid, alone, one file after another: on
+//                two cores, anything running beside it would add latency noise to what it measures.
 // Each test file runs in its own process (forks), which also gives each file its own chDB data
 // directory (chDB allows one directory per process).
 const integration = ["test/integration/**/*.test.ts", "test/emitters/**/*.test.ts"];
@@ -37,6 +37,7 @@ export default defineConfig({
         test: {
           name: "e2e",
           include: e2e,
+          fileParallelism: false,
           testTimeout: 300_000,
           hookTimeout: 300_000,
           sequence: { groupOrder: 2 },

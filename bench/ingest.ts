@@ -533,7 +533,7 @@ function startBraid(profile = args.profile): BraidRun {
   writeFileSync(configFile, JSON.stringify(config));
   const profiling = profile ? ["--cpu-prof", `--cpu-prof-dir=${path.resolve(profile)}`] : [];
   const startedAt = process.hrtime.bigint();
-  const child = spawn(process.execPath, [...profiling, "--import", "tsx", path.join(repoRoot, "bin/braid.ts")], { cwd: repoRoot, env: { ...process.env, BRAID_CONFIG: configFile, NODE_OPTIONS: [process.env.NODE_OPTIONS, process.env.BENCH_BRAID_NODE_OPTIONS].filter(Boolean).join(" ") }, stdio: ["ignore", "pipe", "inherit"] });
+  const child = spawn(process.execPath, [...profiling, "--import", "tsx", path.join(repoRoot, "bin/braid.ts"), "serve"], { cwd: repoRoot, env: { ...process.env, BRAID_CONFIG: configFile, NODE_OPTIONS: [process.env.NODE_OPTIONS, process.env.BENCH_BRAID_NODE_OPTIONS].filter(Boolean).join(" ") }, stdio: ["ignore", "pipe", "inherit"] });
   const ranges: RangeTiming[] = [];
   let partial = "";
   let resolveJoined: (at: bigint) => void;

@@ -42,6 +42,12 @@ describe("the boundary rule: whose is an error recorded on a call span", () => {
     expect(attributeOrigin(call("checkout", "payments", "DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT"), context())).toMatchObject({ node: "payments", boundary: "unanswered" });
   });
 
+  it("judges a cancel on an answered call like a timeout (Go's client span says 'request canceled' when the caller's own client timeout fires)", () => {
+    const cancelled = call("checkout", "payments", "CANCELLED.CLIENT", { answeredBy: "payments" });
+    expect(attributeOrigin(cancelled, context({ slowed: new Set(["payments"]) }))).toMatchObject({ node: "payments", boundary: "answered_slow" });
+    expect(attributeOrigin(cancelled, context())).toMatchObject({ node: "checkout", boundary: "caller_deadline" });
+  });
+
   it("keeps other errors on an answered call with the caller (it could not use a good reply)", () => {
     expect(attributeOrigin(call("checkout", "payments", "INVALID_ARGUMENT.DESERIALIZE", { answeredBy: "payments" }), context())).toMatchObject({ node: "checkout", boundary: "caller" });
   });

@@ -87,17 +87,25 @@ export interface AttributionContext extends PeerResolution {
   slowed: ReadonlySet<string>;
 }
 
+/**
+ * A cancel on a call the callee did answer: Go's otelhttp client span records the transport's
+ * "net/http: request canceled" when the caller's own http.Client.Timeout fires, so a cancel there
+ * is judged like a timeout — the callee's if it got slower, the caller's if it did not.
+ */
+const isCancelCode = (code: string) => canonical(code) === "CANCELLED";
+
 export function attributeOrigin(origin: RawOrigin, context: AttributionContext): OriginCount {
   const callee = origin.answeredBy || resolvePeer(origin.peer, context);
   const own = (boundary: BoundaryKind): OriginCount => ({
     node: origin.service, nodeType: "service", errorCode: origin.errorCode, via: origin.service, count: origin.count, boundary, traces: origin.traces, examples: origin.examples,
     ...(boundary === "own" ? {} : { callee }),
   });
-  if (!origin.isCall || callee === "" || callee === origin.service) return own("own");
-  if (callerSide.has(origin.errorCode)) return own("caller");
   const blame = (boundary: BoundaryKind, nodeType: NodeType): OriginCount => ({
     node: callee, nodeType, errorCode: origin.errorCode, via: origin.service, count: origin.count, boundary, traces: origin.traces, examples: origin.examples,
   });
+  if (!origin.isCall || callee === "" || callee === origin.service) return own("own");
+  if (origin.answeredBy && isCancelCode(origin.errorCode)) return context.slowed.has(callee) ? blame("answered_slow", "service") : own("caller_deadline");
+  if (callerSide.has(origin.errorCode)) return own("caller");
   if (!origin.answeredBy) return context.services.has(callee) ? blame("unanswered", "service") : blame("peer", origin.peerType);
   if (isDeadlineCode(origin.errorCode)) return context.slowed.has(callee) ? blame("answered_slow", "service") : own("caller_deadline");
   if (isTransportCode(origin.errorCode)) return blame("answered_transport", "service");

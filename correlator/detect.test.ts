@@ -32,6 +32,11 @@ describe("anomaly detection", () => {
     expect(window).toEqual({ windowEnd: 1_700_000_120, windowStart: 1_700_000_090, baselineStart: 1_699_999_490 });
   });
 
+  it("waits for the data when ingest falls behind: the window never passes the newest bucket that has spans", () => {
+    expect(detectionWindow(now, settings, 1_700_000_120).windowEnd).toBe(1_700_000_120);
+    expect(detectionWindow(now, settings, 1_700_000_090)).toEqual({ windowEnd: 1_700_000_090, windowStart: 1_700_000_060, baselineStart: 1_699_999_460 });
+  });
+
   it("flags an error-rate rise over the baseline, with its onset bucket, score and dominant codes", () => {
     const current = [healthy, { ...healthy, errors: 40 }, { ...healthy, errors: 60 }];
     const codes = { "UNAVAILABLE.CONNECTION_REFUSED": 99 };
@@ -55,6 +60,7 @@ describe("anomaly detection", () => {
       calls: 300,
       errors: 101,
       errorCodes: codes,
+      anomalousBuckets: 2,
       version: 42,
     });
   });
@@ -86,7 +92,7 @@ describe("anomaly detection", () => {
     const active: Anomaly = {
       tenant: "default", node: "payments", nodeType: "service", operation: "POST /charge", anomalyId: "anm_earlier", kind: "error_rate",
       onsetAt: 1_699_999_900, detectedAt: 1_699_999_930, lastSeenAt: 1_700_000_100, score: 30, observed: 0.5, baseline: 0.01, baselineSpread: 0,
-      calls: 300, errors: 150, errorCodes: {}, version: 1,
+      calls: 300, errors: 150, errorCodes: {}, anomalousBuckets: 3, version: 1,
     };
     const [continued] = detect([s], [stats(current)], [active]);
     expect(continued).toMatchObject({ anomalyId: "anm_earlier", onsetAt: 1_699_999_900, detectedAt: 1_699_999_930, lastSeenAt: window.windowEnd, baseline: 0.01, version: 42 });
@@ -99,5 +105,14 @@ describe("anomaly detection", () => {
     const s = series("checkout", healthy, current);
     const [breach] = detectAnomalies({ series: [s], windows: new Map([[seriesKeyString(s), stats(current)]]), active: [], window, settings: budgeted, version: 1 });
     expect(breach).toMatchObject({ kind: "latency_budget", observed: 30, baseline: 25, score: 1.2, onsetAt: window.windowStart });
+  });
+
+  it("counts the window's buckets that are anomalous on their own: a one-bucket spike counts once, a fault in progress twice", () => {
+    const spike = [{ ...healthy, errors: 60 }, healthy, healthy];
+    expect(detect([series("payments", healthy, spike)], [stats(spike)])[0]).toMatchObject({ kind: "error_rate", anomalousBuckets: 1 });
+    const slowSpike = [healthy, healthy, { ...healthy, p95Ms: 900 }];
+    expect(detect([series("payments", healthy, slowSpike)], [stats(slowSpike)])[0]).toMatchObject({ kind: "latency", anomalousBuckets: 1 });
+    const fault = [healthy, { ...healthy, p95Ms: 400 }, { ...healthy, p95Ms: 420 }];
+    expect(detect([series("payments", healthy, fault)], [stats(fault)])[0]).toMatchObject({ kind: "latency", anomalousBuckets: 2, onsetAt: window.windowStart + 10 });
   });
 });

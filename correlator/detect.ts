@@ -15,9 +15,16 @@ export interface DetectionWindow {
   windowEnd: number;
 }
 
-/** The window a tick at `nowSeconds` looks at: closed buckets only, ingest lag allowed for. */
-export function detectionWindow(nowSeconds: number, settings: CorrelatorSettings): DetectionWindow {
-  const windowEnd = Math.floor((nowSeconds - settings.ingestLagSeconds) / settings.bucketSeconds) * settings.bucketSeconds;
+/**
+ * The window a tick at `nowSeconds` looks at: closed buckets only, ingest lag allowed for, and
+ * never past the newest bucket that has data (`newestBucket`, when known): when ingest falls
+ * behind, the window waits for the data instead of judging empty buckets — and a fault's buckets
+ * still pass through the window when their spans land, rather than going straight into the
+ * baseline of later ticks unjudged.
+ */
+export function detectionWindow(nowSeconds: number, settings: CorrelatorSettings, newestBucket?: number): DetectionWindow {
+  const byClock = Math.floor((nowSeconds - settings.ingestLagSeconds) / settings.bucketSeconds) * settings.bucketSeconds;
+  const windowEnd = newestBucket === undefined ? byClock : Math.min(byClock, newestBucket);
   const windowStart = windowEnd - settings.detectBuckets * settings.bucketSeconds;
   return { baselineStart: windowStart - settings.baselineMinutes * 60, windowStart, windowEnd };
 }
@@ -46,9 +53,14 @@ interface Finding {
   baseline: number;
   baselineSpread: number;
   onsetAt: number;
+  /** Window buckets anomalous on their own. */
+  anomalousBuckets: number;
 }
 
 const minBaselineBuckets = 3;
+/** A bucket counts as anomalous on its own with at least this many errors (error rate) or calls (latency). */
+const minBucketErrors = 2;
+const minBucketCalls = 3;
 
 /** Median and IQR of a per-bucket figure over the baseline, or the ones frozen on an active anomaly. */
 function baselineOf(baselineBuckets: RedBucket[], figure: (bucket: RedBucket) => number, frozen?: Anomaly): { center: number; spread: number } | undefined {
@@ -66,8 +78,9 @@ function errorRateFinding(baselineBuckets: RedBucket[], windowBuckets: RedBucket
   const { center, spread } = baseline;
   const score = robustScore(observed, center, spread, settings.minErrorRateIncrease / settings.robustScoreThreshold);
   if (observed - center < settings.minErrorRateIncrease || score < settings.robustScoreThreshold) return undefined;
-  const onset = windowBuckets.find((b) => b.calls > 0 && b.errors / b.calls - center >= settings.minErrorRateIncrease);
-  return { kind: "error_rate", score, observed, baseline: center, baselineSpread: spread, onsetAt: onset?.bucket ?? windowBuckets[0]?.bucket ?? 0 };
+  // A bucket on its own: the rate rise, and enough errors that it is not one unlucky request.
+  const bad = windowBuckets.filter((b) => b.calls > 0 && b.errors >= minBucketErrors && b.errors / b.calls - center >= settings.minErrorRateIncrease);
+  return { kind: "error_rate", score, observed, baseline: center, baselineSpread: spread, onsetAt: bad[0]?.bucket ?? windowBuckets[0]?.bucket ?? 0, anomalousBuckets: bad.length };
 }
 
 function latencyFinding(baselineBuckets: RedBucket[], windowBuckets: RedBucket[], stats: WindowStats, settings: CorrelatorSettings, frozen?: Anomaly): Finding | undefined {
@@ -78,8 +91,9 @@ function latencyFinding(baselineBuckets: RedBucket[], windowBuckets: RedBucket[]
   const { center, spread } = baseline;
   const score = robustScore(observed, center, spread, Math.max(1, center * 0.05));
   if (observed < center * settings.latencyRatio || observed - center < settings.minLatencyIncreaseMs || score < settings.robustScoreThreshold) return undefined;
+  const bad = windowBuckets.filter((b) => b.calls >= minBucketCalls && b.p95Ms >= center * settings.latencyRatio && b.p95Ms - center >= settings.minLatencyIncreaseMs);
   const onset = windowBuckets.find((b) => b.calls > 0 && b.p95Ms >= center * settings.latencyRatio);
-  return { kind: "latency", score, observed, baseline: center, baselineSpread: spread, onsetAt: onset?.bucket ?? windowBuckets[0]?.bucket ?? 0 };
+  return { kind: "latency", score, observed, baseline: center, baselineSpread: spread, onsetAt: onset?.bucket ?? windowBuckets[0]?.bucket ?? 0, anomalousBuckets: bad.length };
 }
 
 function budgetFinding(series: RedSeries, windowBuckets: RedBucket[], stats: WindowStats, budgets: readonly LatencyBudget[], settings: CorrelatorSettings): Finding | undefined {
@@ -89,8 +103,8 @@ function budgetFinding(series: RedSeries, windowBuckets: RedBucket[], stats: Win
   const pick = (s: { p50Ms: number; p95Ms: number; p99Ms: number }) => (budget.quantile === "p50" ? s.p50Ms : budget.quantile === "p95" ? s.p95Ms : s.p99Ms);
   const observed = pick(stats);
   if (observed <= budget.thresholdMs) return undefined;
-  const onset = windowBuckets.find((b) => b.calls > 0 && pick(b) > budget.thresholdMs);
-  return { kind: "latency_budget", score: observed / budget.thresholdMs, observed, baseline: budget.thresholdMs, baselineSpread: 0, onsetAt: onset?.bucket ?? windowBuckets[0]?.bucket ?? 0 };
+  const bad = windowBuckets.filter((b) => b.calls >= minBucketCalls && pick(b) > budget.thresholdMs);
+  return { kind: "latency_budget", score: observed / budget.thresholdMs, observed, baseline: budget.thresholdMs, baselineSpread: 0, onsetAt: bad[0]?.bucket ?? windowBuckets[0]?.bucket ?? 0, anomalousBuckets: bad.length };
 }
 
 /** New anomalies and new versions of active ones that are still anomalous. */
@@ -128,6 +142,7 @@ export function detectAnomalies(input: DetectionInput): Anomaly[] {
         calls: stats.calls,
         errors: stats.errors,
         errorCodes: stats.errorCodes,
+        anomalousBuckets: finding.anomalousBuckets,
         version: input.version,
       });
     }

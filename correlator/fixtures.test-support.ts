@@ -33,6 +33,8 @@ export function anomaly(node: string, kind: AnomalyKind, onsetAt: number, fields
     calls: 300,
     errors: kind === "error_rate" ? 150 : 0,
     errorCodes: {},
+    // One bucket: readiness comes from the pending time unless a test says the data shows more.
+    anomalousBuckets: 1,
     version: 1,
     ...fields,
   };

@@ -43,6 +43,14 @@ describe("grouping anomalies into incidents", () => {
     expect(planGrouping({ anomalies: [persistent], openIncidents: [], graph: shopGraph, settings, now: t0 + 60 }).opens).toHaveLength(1);
   });
 
+  it("opens at once when the data already shows the anomaly in two buckets, and never for a one-bucket stall however long its window shows it", () => {
+    const shown = anomaly("payments", "latency", t0, { detectedAt: t0 + 20, lastSeenAt: t0 + 20, anomalousBuckets: 2 });
+    expect(planGrouping({ anomalies: [shown], openIncidents: [], graph: shopGraph, settings, now: t0 + 25 }).opens).toHaveLength(1);
+    // A stall in one bucket stays in the 3-bucket window for 3 windows (20 s), short of the latency pending time.
+    const stall = anomaly("payments", "latency", t0, { detectedAt: t0 + 20, lastSeenAt: t0 + 40, anomalousBuckets: 1 });
+    expect(planGrouping({ anomalies: [stall], openIncidents: [], graph: shopGraph, settings, now: t0 + 45 }).opens).toEqual([]);
+  });
+
   it("adds a new anomaly connected to an open incident to that incident instead of opening another", () => {
     const first = [anomaly("postgres", "error_rate", t0), anomaly("payments", "error_rate", t0)];
     const incident = nextIncidentVersion(undefined, first, { anomalies: first, rootCauses: [], exemplarTraceIds: [], sampleLogs: [] }, t0 + 60, 1);

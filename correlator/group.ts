@@ -33,10 +33,12 @@ export function planGrouping(input: {
   const owned = new Set(openIncidents.flatMap((incident) => incident.anomalyIds));
   const byId = new Map(anomalies.map((a) => [a.anomalyId, a]));
 
-  // An anomaly may open or join an incident once it has persisted for its pending time.
+  // An anomaly may open or join an incident once it has persisted: the data shows it in enough
+  // buckets of its window each on their own, or it has been seen for its pending time.
   const pending = (a: Anomaly) => (a.kind === "error_rate" ? settings.pendingSeconds : settings.latencyPendingSeconds);
+  const persisted = (a: Anomaly) => a.anomalousBuckets >= settings.persistBuckets || a.lastSeenAt - a.detectedAt >= pending(a);
   const ready = anomalies
-    .filter((a) => !owned.has(a.anomalyId) && a.lastSeenAt - a.detectedAt >= pending(a))
+    .filter((a) => !owned.has(a.anomalyId) && persisted(a))
     .sort((a, b) => a.onsetAt - b.onsetAt || a.anomalyId.localeCompare(b.anomalyId));
 
   const unattached: Anomaly[] = [];

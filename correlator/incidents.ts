@@ -2,7 +2,7 @@
 // change is a new version of the incident plus timeline events with deterministic ids, so a
 // retried job writes the same rows again (and ReplacingMergeTree keeps one of each).
 import { createHash } from "node:crypto";
-import type { Anomaly, Incident, IncidentCause, IncidentEvent, RootCauseCandidate, SampleLog } from "./types.js";
+import type { Anomaly, ChangeEvidence, Incident, IncidentCause, IncidentEvent, RootCauseCandidate, SampleLog } from "./types.js";
 
 const hash = (text: string) => createHash("sha1").update(text).digest("hex").slice(0, 20);
 
@@ -19,6 +19,8 @@ export interface IncidentFacts {
   causes?: IncidentCause[];
   exemplarTraceIds: string[];
   sampleLogs: SampleLog[];
+  /** Changes shortly before the onset (new versions, announced deploys and config changes). */
+  changes?: ChangeEvidence[];
 }
 
 const named = (c: { node: string; errorCode: string }) => `${c.node}${c.errorCode ? ` ${c.errorCode}` : ""}`;
@@ -57,6 +59,7 @@ export function nextIncidentVersion(previous: Incident | undefined, group: reado
     sampleLogs: facts.sampleLogs,
     rootCauses: facts.rootCauses,
     causes: facts.causes ?? [],
+    changes: facts.changes ?? previous?.changes ?? [],
   };
 }
 
@@ -64,12 +67,17 @@ export function resolvedVersion(incident: Incident, resolvedAt: number, version:
   return { ...incident, status: "resolved", resolvedAt, updatedAt: resolvedAt, version };
 }
 
-/** Timeline events between two versions of an incident. */
+/** Timeline events between two versions of an incident (changes near its onset go on the timeline too; their ids keep them once). */
 export function incidentEvents(previous: Incident | undefined, next: Incident, anomalies: readonly Anomaly[]): IncidentEvent[] {
   const events: IncidentEvent[] = [];
   const event = (kind: IncidentEvent["kind"], key: string, at: number, message: string, detail: Record<string, unknown>) =>
     events.push({ incidentId: next.incidentId, tenant: next.tenant, eventId: hash(`${next.incidentId}\u0000${kind}\u0000${key}`), at, kind, message, detail });
 
+  const knownChanges = new Set((previous?.changes ?? []).map((c) => c.changeId));
+  for (const change of next.changes) {
+    if (knownChanges.has(change.changeId)) continue;
+    event("change", change.changeId, change.at, `${change.node} ${change.what}`, { changeId: change.changeId, node: change.node, kind: change.kind, ...change.detail });
+  }
   if (!previous) event("opened", "", next.startedAt, `Incident opened: ${next.title}`, { services: next.services });
   const known = new Set(previous?.anomalyIds ?? []);
   for (const anomaly of anomalies) {

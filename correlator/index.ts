@@ -5,8 +5,8 @@ export { buildDependencyGraph, undirectedDistance, downstreamOf } from "./graph.
 export { planGrouping } from "./group.js";
 export { rankRootCauses, type RankingEvidence, type OriginCount, type SelfTime } from "./rank.js";
 export { incidentIdFor, nextIncidentVersion, incidentEvents } from "./incidents.js";
-export { incidentColumns, toIncident, readEdges, readAnomaliesById, readOpenIncidents, peerAliases, type EdgeRow } from "./queries.js";
-export { resolvePeer, type PeerResolution } from "./nodes.js";
+export { incidentColumns, toIncident, anomalyColumns, toAnomaly, readEdges, readAnomaliesById, readOpenIncidents, peerAliases, type EdgeRow } from "./queries.js";
+export { resolvePeer, peerNameSql, calleeTypeSql, type PeerResolution } from "./nodes.js";
 export { attributeOrigin, attributeOrigins, callerSideErrorCodes, type RawOrigin } from "./boundary.js";
 export { separateCauses, type Cause } from "./causes.js";
 export type * from "./types.js";

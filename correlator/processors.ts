@@ -4,6 +4,7 @@ import type { CorrelatorSettings } from "../schemas/config.js";
 import type { Store } from "../store/index.js";
 import { attributeOrigins, type OriginCount } from "./boundary.js";
 import { defaultCauseOptions, restrictMemberships, separateCauses } from "./causes.js";
+import { announcedChange, attributeChanges, changesNear, mergeChanges } from "./changes.js";
 import { detectAnomalies, detectionWindow } from "./detect.js";
 import { buildDependencyGraph } from "./graph.js";
 import { planGrouping } from "./group.js";
@@ -14,10 +15,13 @@ import {
   peerAliases,
   readAnomaliesById,
   readAnomaliesSeenSince,
+  readAttributeSightings,
+  readChangeEvents,
   readEdges,
   readErrorEvidence,
   readExemplarTraces,
   readInstrumentedServices,
+  readNewestBucket,
   readOpenIncidents,
   readRedSeries,
   readSampleLogs,
@@ -27,7 +31,7 @@ import {
   type EdgeRow,
 } from "./queries.js";
 import { rankRootCauses, type SelfTime } from "./rank.js";
-import type { Anomaly, DependencyGraph, Incident, IncidentCause, IncidentEvent, RedSeries, RootCauseCandidate } from "./types.js";
+import type { Anomaly, ChangeEvidence, DependencyGraph, Incident, IncidentCause, IncidentEvent, RedSeries, RootCauseCandidate } from "./types.js";
 
 /** How far back the dependency graph used for grouping and ranking reaches. */
 const graphLookbackSeconds = 600;
@@ -41,15 +45,22 @@ const refreshSeconds = 60;
 export interface DetectionResult {
   windowEnd: number;
   anomalies: Anomaly[];
+  /** True when the window had not moved since `previousWindowEnd`: nothing new to judge. */
+  skipped?: boolean;
 }
 
-/** One detection tick: refresh recent graph edges, score every RED series, store anomalies. */
-export async function runDetection(store: Store, settings: CorrelatorSettings, nowMs: number): Promise<DetectionResult> {
+/**
+ * One detection tick: refresh recent graph edges, score every RED series, store anomalies. Ticks
+ * run twice per bucket (so a closed bucket waits half a tick on average); a tick whose window has
+ * not moved since the last one this process ran (`previousWindowEnd`) does nothing.
+ */
+export async function runDetection(store: Store, settings: CorrelatorSettings, nowMs: number, previousWindowEnd?: number): Promise<DetectionResult> {
   const now = Math.floor(nowMs / 1000);
-  const window = detectionWindow(now, settings);
+  const window = detectionWindow(now, settings, await readNewestBucket(store, now));
+  if (previousWindowEnd !== undefined && window.windowEnd <= previousWindowEnd) return { windowEnd: window.windowEnd, anomalies: [], skipped: true };
   await computeEdges(store, window.windowStart - settings.bucketSeconds * 3, window.windowEnd);
   const { series: allSeries, windows } = await readRedSeries(store, window);
-  const edges = await readEdges(store, window.windowStart - graphLookbackSeconds, window.windowEnd);
+  const edges = await readEdges(store, window.windowStart - graphLookbackSeconds, window.windowEnd, "*");
   const series = seriesToJudge(allSeries, edges);
   const active = await readAnomaliesSeenSince(store, now - settings.resolveAfterSeconds);
   const anomalies = detectAnomalies({ series, windows, active, window, settings, version: nowMs });
@@ -107,8 +118,19 @@ function slowedNodes(anomalies: readonly Anomaly[], selfTimes: readonly SelfTime
   return slowed;
 }
 
-async function gatherFacts(store: Store, tenant: string, anomalies: Anomaly[], graph: DependencyGraph, edges: readonly EdgeRow[], until: number): Promise<IncidentFacts> {
-  const from = Math.min(...anomalies.map((a) => a.onsetAt)) - evidenceLeadSeconds;
+/** Changes near the onset: new resource attribute values in the spans, and announced change events. */
+async function readChanges(store: Store, settings: CorrelatorSettings, tenant: string, onset: number, until: number): Promise<ChangeEvidence[]> {
+  const lookBackFrom = onset - settings.changeLookBackSeconds;
+  // A value already there in the look-back's first minute was not a new one.
+  const sightings = await readAttributeSightings(store, tenant, lookBackFrom, until, settings.changeAttributes);
+  const announced = (await readChangeEvents(store, tenant, lookBackFrom, until)).map(announcedChange);
+  return changesNear(mergeChanges(announced, attributeChanges(sightings, lookBackFrom + 60)), onset, settings.changeLookBackSeconds);
+}
+
+async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: string, anomalies: Anomaly[], graph: DependencyGraph, edges: readonly EdgeRow[], until: number): Promise<IncidentFacts> {
+  const onset = Math.min(...anomalies.map((a) => a.onsetAt));
+  const from = onset - evidenceLeadSeconds;
+  const changes = await readChanges(store, settings, tenant, onset, until);
   const resolution: PeerResolution = { aliases: peerAliases(edges), services: await readInstrumentedServices(store, tenant, from - graphLookbackSeconds, until) };
   const evidence = await readErrorEvidence(store, tenant, from, until);
   const selfTimes = resolveSelfTimes(await readSelfTimes(store, tenant, from - selfTimeBaselineSeconds, from, until), resolution);
@@ -125,7 +147,7 @@ async function gatherFacts(store: Store, tenant: string, anomalies: Anomaly[], g
 
   const causes = separateCauses(origins, graph, defaultCauseOptions);
   const rankCause = (causeOrigins: OriginCount[], traces: ReadonlySet<number>, causeAnomalies: Anomaly[]) =>
-    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts: restrictMemberships(members, traces), totalErrorTraces: traces.size, selfTimes, graph });
+    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts: restrictMemberships(members, traces), totalErrorTraces: traces.size, selfTimes, graph, changes });
 
   let rootCauses: RootCauseCandidate[];
   let incidentCauses: IncidentCause[];
@@ -161,13 +183,13 @@ async function gatherFacts(store: Store, tenant: string, anomalies: Anomaly[], g
   const services = new Set(anomalies.filter((a) => a.nodeType === "service").map((a) => a.node));
   for (const cause of incidentCauses) for (const origin of origins) if (origin.node === cause.node) services.add(origin.via);
   const sampleLogs = await readSampleLogs(store, tenant, [...services], exemplarTraceIds, from, until);
-  return { anomalies, rootCauses, causes: incidentCauses, exemplarTraceIds, sampleLogs };
+  return { anomalies, rootCauses, causes: incidentCauses, exemplarTraceIds, sampleLogs, changes };
 }
 
 /** One correlation tick: group active anomalies into incidents, re-rank, resolve quiet ones. */
 export async function runCorrelation(store: Store, settings: CorrelatorSettings, nowMs: number): Promise<CorrelationResult> {
   const now = Math.floor(nowMs / 1000);
-  const until = detectionWindow(now, settings).windowEnd;
+  const until = detectionWindow(now, settings, await readNewestBucket(store, now)).windowEnd;
   const recent = await readAnomaliesSeenSince(store, now - settings.resolveAfterSeconds);
   const open = await readOpenIncidents(store);
   const tenants = [...new Set([...recent.map((a) => a.tenant), ...open.map((i) => i.tenant)])].sort();
@@ -192,14 +214,14 @@ export async function runCorrelation(store: Store, settings: CorrelatorSettings,
       const joined = plan.joins.get(incident.incidentId) ?? [];
       if (joined.length === 0 && now - incident.updatedAt < refreshSeconds) continue;
       const anomalies = dedupe([...(await readAnomaliesById(store, incident.anomalyIds)), ...joined]);
-      const facts = await gatherFacts(store, tenant, anomalies, graph, edges, until);
+      const facts = await gatherFacts(store, settings, tenant, anomalies, graph, edges, until);
       const next = nextIncidentVersion(incident, anomalies, facts, now, ++version);
       result.incidents.push(next);
       result.events.push(...incidentEvents(incident, next, anomalies));
     }
 
     for (const group of plan.opens) {
-      const facts = await gatherFacts(store, tenant, group, graph, edges, until);
+      const facts = await gatherFacts(store, settings, tenant, group, graph, edges, until);
       const incident = nextIncidentVersion(undefined, group, facts, now, ++version);
       result.incidents.push(incident);
       result.events.push(...incidentEvents(undefined, incident, group));

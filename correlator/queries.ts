@@ -3,6 +3,7 @@
 import type { Store } from "../store/index.js";
 import { seriesKeyString, type DetectionWindow } from "./detect.js";
 import { callerSideErrorCodes, type RawOrigin } from "./boundary.js";
+import type { AnnouncedChange, AttributeSighting } from "./changes.js";
 import { calleeTypeSql, isCallSql, peerNameSql, resolvePeer } from "./nodes.js";
 import type { SelfTime } from "./rank.js";
 import type { Anomaly, Edge, Incident, IncidentEvent, NodeType, RedSeries, SampleLog, WindowStats } from "./types.js";
@@ -54,22 +55,36 @@ export async function readRedSeries(store: Store, window: DetectionWindow): Prom
   return { series: [...series.values()], windows };
 }
 
+/**
+ * The start of the newest RED bucket that has any data (the one still filling), as a watermark of
+ * what ingest has stored: buckets before it are complete (up to the lag between producers).
+ * Undefined when nothing arrived in the last 15 minutes.
+ */
+export async function readNewestBucket(store: Store, now: number): Promise<number | undefined> {
+  const [row] = await store.query<{ Newest: number; Rows: string }>(
+    `SELECT toUnixTimestamp(max(Bucket)) AS Newest, count() AS Rows FROM {{db}}.braid_red_10s WHERE Bucket >= toDateTime({from:UInt32})`,
+    { from: now - 900 },
+  );
+  return row && Number(row.Rows) > 0 ? Number(row.Newest) : undefined;
+}
+
 interface AnomalyRow {
   AnomalyId: string; Tenant: string; Node: string; NodeType: NodeType; Operation: string; Kind: Anomaly["kind"];
   OnsetAt: number; DetectedAt: number; LastSeenAt: number; Score: number; Observed: number; Baseline: number; BaselineSpread: number;
-  Calls: string; Errors: string; ErrorCodes: Record<string, string>; Version: string;
+  Calls: string; Errors: string; ErrorCodes: Record<string, string>; AnomalousBuckets: number; Version: string;
 }
 
-const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
-  toUnixTimestamp(LastSeenAt) AS LastSeenAt, Score, Observed, Baseline, BaselineSpread, Calls, Errors, ErrorCodes, Version`;
+export const anomalyColumns = `AnomalyId, Tenant, Node, NodeType, Operation, Kind, toUnixTimestamp(OnsetAt) AS OnsetAt, toUnixTimestamp(DetectedAt) AS DetectedAt,
+  toUnixTimestamp(LastSeenAt) AS LastSeenAt, Score, Observed, Baseline, BaselineSpread, Calls, Errors, ErrorCodes, AnomalousBuckets, Version`;
 
-function toAnomaly(row: AnomalyRow): Anomaly {
+export function toAnomaly(row: AnomalyRow): Anomaly {
   return {
     anomalyId: row.AnomalyId, tenant: row.Tenant, node: row.Node, nodeType: row.NodeType, operation: row.Operation, kind: row.Kind,
     onsetAt: Number(row.OnsetAt), detectedAt: Number(row.DetectedAt), lastSeenAt: Number(row.LastSeenAt),
     score: row.Score, observed: row.Observed, baseline: row.Baseline, baselineSpread: row.BaselineSpread,
     calls: Number(row.Calls), errors: Number(row.Errors),
     errorCodes: Object.fromEntries(Object.entries(row.ErrorCodes).map(([code, count]) => [code, Number(count)])),
+    anomalousBuckets: Number(row.AnomalousBuckets),
     version: Number(row.Version),
   };
 }
@@ -97,7 +112,7 @@ export async function writeAnomalies(store: Store, anomalies: readonly Anomaly[]
     anomalies.map((a) => ({
       AnomalyId: a.anomalyId, Tenant: a.tenant, Node: a.node, NodeType: a.nodeType, Operation: a.operation, Kind: a.kind,
       OnsetAt: a.onsetAt, DetectedAt: a.detectedAt, LastSeenAt: a.lastSeenAt, Score: a.score, Observed: a.observed,
-      Baseline: a.baseline, BaselineSpread: a.baselineSpread, Calls: a.calls, Errors: a.errors, ErrorCodes: a.errorCodes, Version: a.version,
+      Baseline: a.baseline, BaselineSpread: a.baselineSpread, Calls: a.calls, Errors: a.errors, ErrorCodes: a.errorCodes, AnomalousBuckets: a.anomalousBuckets, Version: a.version,
     })),
   );
 }
@@ -124,7 +139,7 @@ export async function computeEdges(store: Store, from: number, to: number): Prom
               'service' AS CalleeType, count() AS Calls, countIf(c.StatusCode = 'Error') AS Errors, sum(c.Duration) AS DurationSum,
               quantile(0.95)(c.Duration) AS DurationP95, anyIf(p.Peer, p.IsCall AND p.Peer != c.ServiceName) AS PeerName
        FROM (SELECT * FROM spans WHERE ParentSpanId != '' AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS c
-       INNER JOIN (SELECT TraceId, SpanId, ServiceName, IsCall, Peer FROM spans) AS p ON c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
+       INNER JOIN (SELECT Tenant, TraceId, SpanId, ServiceName, IsCall, Peer FROM spans) AS p ON c.Tenant = p.Tenant AND c.TraceId = p.TraceId AND c.ParentSpanId = p.SpanId
        WHERE p.ServiceName != c.ServiceName
        GROUP BY Tenant, Bucket, Caller, Callee
        UNION ALL
@@ -133,8 +148,8 @@ export async function computeEdges(store: Store, from: number, to: number): Prom
               quantile(0.95)(s.Duration) AS DurationP95, '' AS PeerName
        FROM (SELECT * FROM spans WHERE IsCall AND Peer != '' AND Peer != ServiceName
                AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS s
-       LEFT JOIN (SELECT TraceId, ParentSpanId, groupUniqArray(ServiceName) AS ChildServices FROM spans WHERE ParentSpanId != '' GROUP BY TraceId, ParentSpanId) AS k
-         ON s.TraceId = k.TraceId AND s.SpanId = k.ParentSpanId
+       LEFT JOIN (SELECT Tenant, TraceId, ParentSpanId, groupUniqArray(ServiceName) AS ChildServices FROM spans WHERE ParentSpanId != '' GROUP BY Tenant, TraceId, ParentSpanId) AS k
+         ON s.Tenant = k.Tenant AND s.TraceId = k.TraceId AND s.SpanId = k.ParentSpanId
        WHERE empty(arrayFilter(x -> x != s.ServiceName, k.ChildServices))
        GROUP BY Tenant, Bucket, Caller, Callee
      )
@@ -151,14 +166,15 @@ export interface EdgeRow extends Edge {
   peerName: string;
 }
 
-export async function readEdges(store: Store, from: number, to: number, tenant?: string): Promise<EdgeRow[]> {
+/** Edges of one tenant, or of all with '*' (the API's operator value). */
+export async function readEdges(store: Store, from: number, to: number, tenant: string): Promise<EdgeRow[]> {
   const rows = await store.query<{ Tenant: string; Caller: string; Callee: string; CalleeType: NodeType; Calls: string; Errors: string; DurationSum: string; P95: number; PeerName: string }>(
     `SELECT Tenant, Caller, Callee, if(countIf(CalleeType = 'service') > 0, 'service', any(CalleeType)) AS CalleeType, sum(Calls) AS Calls, sum(Errors) AS Errors,
             sum(DurationSum) AS DurationSum, max(DurationP95) AS P95, anyIf(PeerName, PeerName != '') AS PeerName
      FROM {{db}}.braid_service_edges FINAL
-     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({tenant:String} = '' OR Tenant = {tenant:String})
+     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({tenant:String} = '*' OR Tenant = {tenant:String})
      GROUP BY Tenant, Caller, Callee ORDER BY Caller, Callee`,
-    { from, to, tenant: tenant ?? "" },
+    { from, to, tenant },
   );
   return resolveEdgeRows(
     rows.map((row) => ({
@@ -322,6 +338,42 @@ export async function readSelfTimes(store: Store, tenant: string, baselineFrom: 
   return rows.map((row) => ({ node: row.Node, nodeType: row.NodeType, isPeer: Boolean(Number(row.IsPeer)), currentMs: nsToMs(row.CurrentNs), baselineMs: nsToMs(row.BaselineNs), calls: Number(row.Calls) }));
 }
 
+/**
+ * The values each configured resource attribute took in each service's spans over [from, to),
+ * with when each was first and last seen (a quarter of the spans, by span id, and not the
+ * internal ones: versions change at restarts, and every service sends many spans between two).
+ */
+export async function readAttributeSightings(store: Store, tenant: string, from: number, to: number, attributes: readonly string[]): Promise<AttributeSighting[]> {
+  if (attributes.length === 0) return [];
+  const rows = await store.query<{ Service: string; Attribute: string; Value: string; FirstSeen: number; LastSeen: number; Spans: string }>(
+    `SELECT ServiceName AS Service, Attribute, ResourceAttributes[Attribute] AS Value,
+            toUnixTimestamp(min(Timestamp)) AS FirstSeen, toUnixTimestamp(max(Timestamp)) AS LastSeen, count() AS Spans
+     FROM {{db}}.otel_traces ARRAY JOIN {attributes:Array(String)} AS Attribute
+     WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9) AND cityHash64(SpanId) % 4 = 0
+       AND (SpanKind IN ('Server', 'Consumer', 'Client', 'Producer') OR ParentSpanId = '')
+     GROUP BY Service, Attribute, Value
+     HAVING Value != ''
+     ORDER BY Service, Attribute, FirstSeen`,
+    { tenant, from, to, attributes },
+  );
+  return rows.map((row) => ({ service: row.Service, attribute: row.Attribute, value: row.Value, firstSeen: Number(row.FirstSeen), lastSeen: Number(row.LastSeen), spans: Number(row.Spans) }));
+}
+
+/** Announced change events (braid_changes) of one tenant that took effect in [from, to). */
+export async function readChangeEvents(store: Store, tenant: string, from: number, to: number): Promise<AnnouncedChange[]> {
+  const rows = await store.query<{ ChangeId: string; At: number; Service: string; Kind: string; Version: string; PreviousVersion: string; Description: string; Author: string; Source: string; Url: string }>(
+    `SELECT ChangeId, toUnixTimestamp(At) AS At, Service, Kind, Version, PreviousVersion, Description, Author, Source, Url
+     FROM {{db}}.braid_changes FINAL
+     WHERE Tenant = {tenant:String} AND At >= toDateTime64({from:UInt32}, 9) AND At < toDateTime64({to:UInt32}, 9)
+     ORDER BY At, ChangeId LIMIT 200`,
+    { tenant, from, to },
+  );
+  return rows.map((row) => ({
+    changeId: row.ChangeId, at: Number(row.At), service: row.Service, kind: row.Kind, version: row.Version, previousVersion: row.PreviousVersion,
+    description: row.Description, author: row.Author, source: row.Source, url: row.Url,
+  }));
+}
+
 /** Traces that show a node at work: its failing calls first, then its slowest. `names` are the node's name and the peer names that stand for it. */
 export async function readExemplarTraces(store: Store, tenant: string, names: readonly string[], from: number, to: number, limit = 5): Promise<string[]> {
   const rows = await store.query<{ TraceId: string }>(
@@ -349,11 +401,11 @@ export async function readSampleLogs(store: Store, tenant: string, services: rea
 interface IncidentRow {
   IncidentId: string; Tenant: string; Version: string; Status: Incident["status"]; Title: string; StartedAt: number; UpdatedAt: number;
   ResolvedAt: number | null; Services: string[]; Operations: string[]; ErrorCodes: Record<string, string>; AnomalyIds: string[];
-  ExemplarTraceIds: string[]; SampleLogs: string; RootCauses: string; Causes: string;
+  ExemplarTraceIds: string[]; SampleLogs: string; RootCauses: string; Causes: string; Changes: string;
 }
 
 export const incidentColumns = `IncidentId, Tenant, Version, Status, Title, toUnixTimestamp(StartedAt) AS StartedAt, toUnixTimestamp(UpdatedAt) AS UpdatedAt,
-  if(isNull(ResolvedAt), NULL, toUnixTimestamp(assumeNotNull(ResolvedAt))) AS ResolvedAt, Services, Operations, ErrorCodes, AnomalyIds, ExemplarTraceIds, SampleLogs, RootCauses, Causes`;
+  if(isNull(ResolvedAt), NULL, toUnixTimestamp(assumeNotNull(ResolvedAt))) AS ResolvedAt, Services, Operations, ErrorCodes, AnomalyIds, ExemplarTraceIds, SampleLogs, RootCauses, Causes, Changes`;
 
 export function toIncident(row: IncidentRow): Incident {
   return {
@@ -365,6 +417,7 @@ export function toIncident(row: IncidentRow): Incident {
     sampleLogs: JSON.parse(row.SampleLogs || "[]") as SampleLog[],
     rootCauses: JSON.parse(row.RootCauses || "[]") as Incident["rootCauses"],
     causes: JSON.parse(row.Causes || "[]") as Incident["causes"],
+    changes: JSON.parse(row.Changes || "[]") as Incident["changes"],
   };
 }
 
@@ -386,7 +439,7 @@ export async function writeIncidents(store: Store, incidents: readonly Incident[
       incidents.map((i) => ({
         IncidentId: i.incidentId, Tenant: i.tenant, Version: i.version, Status: i.status, Title: i.title, StartedAt: i.startedAt, UpdatedAt: i.updatedAt,
         ResolvedAt: i.resolvedAt, Services: i.services, Operations: i.operations, ErrorCodes: i.errorCodes, AnomalyIds: i.anomalyIds,
-        ExemplarTraceIds: i.exemplarTraceIds, SampleLogs: JSON.stringify(i.sampleLogs), RootCauses: JSON.stringify(i.rootCauses), Causes: JSON.stringify(i.causes),
+        ExemplarTraceIds: i.exemplarTraceIds, SampleLogs: JSON.stringify(i.sampleLogs), RootCauses: JSON.stringify(i.rootCauses), Causes: JSON.stringify(i.causes), Changes: JSON.stringify(i.changes),
         TopRootCause: i.rootCauses[0]?.node ?? "", TopRootCauseCode: i.rootCauses[0]?.errorCode ?? "",
       })),
     );

@@ -10,7 +10,7 @@
 // Pure: evidence in, candidates with scores and plain-language reasons out.
 import type { OriginCount } from "./boundary.js";
 import { downstreamOf } from "./graph.js";
-import type { Anomaly, AnomalyKind, BoundaryKind, DependencyGraph, NodeType, RootCauseCandidate } from "./types.js";
+import type { Anomaly, AnomalyKind, BoundaryKind, ChangeEvidence, DependencyGraph, NodeType, RootCauseCandidate } from "./types.js";
 
 export type { OriginCount } from "./boundary.js";
 
@@ -20,14 +20,6 @@ export interface SelfTime {
   currentMs: number;
   baselineMs: number;
   calls: number;
-}
-
-/** A change to a node shortly before the incident's onset. */
-export interface ChangeEvidence {
-  node: string;
-  at: number;
-  /** Plain language: "went from 1.4.2 to 1.4.3", "deploy 7f3c2a by ci". */
-  what: string;
 }
 
 export interface RankingEvidence {
@@ -54,6 +46,12 @@ export function ago(seconds: number): string {
   return minutes < 90 ? `${minutes} minutes` : `${Math.round(minutes / 60)} hours`;
 }
 
+/** "2 minutes before the errors began", "as the errors began", or the time when there is no onset. */
+function whenRelative(at: number, onset: number, what: string): string {
+  if (!Number.isFinite(onset)) return `at ${clock(at)}`;
+  return onset - at > 10 ? `${ago(onset - at)} before the ${what} began` : `as the ${what} began`;
+}
+
 const boundaryOf = (o: OriginCount): BoundaryKind => o.boundary ?? (o.nodeType === "service" ? "own" : "peer");
 
 /** The sentence for the errors that start at a node, from its largest group of origins. */
@@ -61,7 +59,8 @@ function originReason(node: string, own: OriginCount[], originErrors: number, or
   const byBoundary = new Map<BoundaryKind, OriginCount[]>();
   for (const o of own) byBoundary.set(boundaryOf(o), [...(byBoundary.get(boundaryOf(o)) ?? []), o]);
   const [boundary, group] = [...byBoundary.entries()].sort((a, b) => sum(b[1]) - sum(a[1]))[0]!;
-  const code = group[0]!.errorCode || "UNKNOWN";
+  const timeout = boundary === "answered_slow" || boundary === "caller_deadline" ? group.find((o) => o.errorCode.startsWith("DEADLINE_EXCEEDED")) : undefined;
+  const code = (timeout ?? group[0]!).errorCode || "UNKNOWN";
   const callers = list(group.map((o) => o.via));
   const callees = list(group.map((o) => o.callee ?? "").filter(Boolean));
   const size = `${originErrors} spans, ${pct(originShare)} of the errors that start anywhere`;
@@ -129,20 +128,24 @@ export function rankRootCauses(evidence: RankingEvidence, limit = 5): RootCauseC
     if (originErrors > 0) reasons.push(originReason(node, own, originErrors, originShare));
     if (errorTraceShare > 0) reasons.push(`${errorTraceShare >= 0.995 ? "every" : pct(errorTraceShare) + " of"} error trace${errorTraceShare >= 0.995 ? "" : "s"} ${errorTraceShare >= 0.995 ? "passes" : "pass"} through it`);
     if (self && growth(self) > 0 && latencyWeight > 0) reasons.push(`its own time grew from ${self.baselineMs.toFixed(1)} ms to ${self.currentMs.toFixed(1)} ms per call (${pct(selfShare)} of the added latency)`);
-    if (change) reasons.push(`${node} ${change.what} ${Number.isFinite(earliest) ? `${ago(earliest - change.at)} before the ${errorWeight >= 0.5 ? "errors" : "slowdown"} began` : `at ${clock(change.at)}`}`);
+    if (change) reasons.push(`${node} ${change.what} ${whenRelative(change.at, earliest, errorWeight >= 0.5 ? "errors" : "slowdown")}`);
     const anomalousDownstream = [...downstreamOf(graph, node)].filter((callee) => anomalies.some((a) => a.node === callee));
     if (anomalousDownstream.length === 0 && graph.nodes.has(node) && nodeAnomalies.length > 0) reasons.push("nothing it calls is anomalous");
     if (nodeAnomalies.length > 0 && reasons.length === 0) reasons.push(describeAnomalies(nodeAnomalies));
 
     const top = own[0];
     const boundary = top ? boundaryOf(top) : undefined;
+    // A timeout judged at a boundary: the deadline code says more than the cancel some clients record for it.
+    const code = (boundary === "answered_slow" || boundary === "caller_deadline") && !top!.errorCode.startsWith("DEADLINE_EXCEEDED")
+      ? (own.find((o) => boundaryOf(o) === boundary && o.errorCode.startsWith("DEADLINE_EXCEEDED"))?.errorCode ?? top!.errorCode)
+      : (top?.errorCode ?? "");
     const callers = own.filter((o) => o.via !== node).map((o) => o.via);
     return {
       node,
       nodeType: nodeTypes.get(node) ?? "service",
       score: Math.round(score * 1000) / 1000,
       reason: capitalize(reasons.join("; ")) || "Part of the incident",
-      errorCode: top?.errorCode ?? "",
+      errorCode: code,
       ...(boundary ? { boundary } : {}),
       ...(callers.length > 0 ? { callers: [...new Set(callers)].sort() } : {}),
       evidence: {

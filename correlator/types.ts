@@ -58,6 +58,8 @@ export interface Anomaly extends SeriesKey {
   calls: number;
   errors: number;
   errorCodes: Record<string, number>;
+  /** Buckets of the latest window that were anomalous each on their own. */
+  anomalousBuckets: number;
   version: number;
 }
 
@@ -115,6 +117,19 @@ export interface RootCauseCandidate {
   };
 }
 
+/** A change to a node shortly before an incident: a new resource attribute value, or an announced change event. */
+export interface ChangeEvidence {
+  /** Stable id (the event's, or one derived from node, attribute and value). */
+  changeId: string;
+  node: string;
+  at: number;
+  /** version: a new service.version (or configured resource attribute) seen in the node's spans; the others are announced events. */
+  kind: "version" | "deploy" | "config" | "feature_flag" | "infrastructure" | "other";
+  /** Plain language: "went from 1.4.2 to 1.4.3", "deploy 7f3c2a by ci: raise pool size". */
+  what: string;
+  detail: Record<string, string>;
+}
+
 export type IncidentStatus = "open" | "resolved";
 
 export interface Incident {
@@ -135,6 +150,8 @@ export interface Incident {
   rootCauses: RootCauseCandidate[];
   /** Independent causes (disjoint error traces, or far apart with different codes), largest first; each ranked on its own evidence. */
   causes: IncidentCause[];
+  /** Changes shortly before the onset: new service versions, announced deploys, config and flag changes. */
+  changes: ChangeEvidence[];
 }
 
 export interface IncidentCause {

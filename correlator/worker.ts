@@ -7,7 +7,7 @@ import { Queue, Worker, type Job } from "bullmq";
 import { Redis } from "ioredis";
 import { Partitioners, type CompressionTypes, type Kafka, type Producer } from "kafkajs";
 import type { Logger } from "pino";
-import { Counter, type Registry } from "prom-client";
+import { Counter, Histogram, type Registry } from "prom-client";
 import type { CorrelatorSettings } from "../schemas/config.js";
 import type { Store } from "../store/index.js";
 import { inSpan } from "../runtime/telemetry.js";
@@ -55,31 +55,50 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
 
   const incidentsOpened = new Counter({ name: "braid_correlator_incidents_total", help: "Incident versions written, by status", labelNames: ["status"], registers: [deps.registry] });
   const anomaliesFound = new Counter({ name: "braid_correlator_anomalies_total", help: "Anomaly versions written, by kind", labelNames: ["kind"], registers: [deps.registry] });
+  const tickDuration = new Histogram({
+    name: "braid_correlator_tick_seconds", help: "Time a detection or correlation tick took", labelNames: ["job"],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30], registers: [deps.registry],
+  });
+  // A tick longer than the tick interval delays every detection behind it: worth an operator's look.
+  const timed = async <T>(job: "detect" | "correlate", work: () => Promise<T>): Promise<T> => {
+    const started = performance.now();
+    try {
+      return await work();
+    } finally {
+      const seconds = (performance.now() - started) / 1000;
+      tickDuration.observe({ job }, seconds);
+      if (seconds > settings.tickSeconds) log.warn({ job, seconds: Math.round(seconds * 10) / 10, tickSeconds: settings.tickSeconds }, "correlator tick took longer than the tick interval");
+    }
+  };
 
   const producer: Producer = deps.kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
   await producer.connect();
 
+  // The last window this process judged: a scheduler tick in the same window has nothing new.
+  let lastWindowEnd: number | undefined;
   const jobOptions = { removeOnComplete: { count: 100 }, removeOnFail: { count: 100 }, attempts: 3, backoff: { type: "exponential", delay: 1000 } };
 
   const detectWorker = new Worker<TickData>(
     detectQueueName,
     async (job: Job<TickData>) =>
-      inSpan(tracer, "correlator.detect", {}, async () => {
+      timed("detect", () => inSpan(tracer, "correlator.detect", {}, async () => {
         // Scheduler jobs carry no time: a tick measures from when it runs.
         const nowMs = job.data.nowMs || Date.now();
-        const detection = await runDetection(store, settings, nowMs);
+        const detection = await runDetection(store, settings, nowMs, job.data.nowMs ? undefined : lastWindowEnd);
+        if (detection.skipped) return { windowEnd: detection.windowEnd, anomalies: 0, skipped: true };
+        lastWindowEnd = detection.windowEnd;
         for (const anomaly of detection.anomalies) anomaliesFound.inc({ kind: anomaly.kind });
         // One correlation job per detection window: a duplicate add (another process, a retry) is a no-op.
         await correlateQueue.add("correlate", { nowMs }, { ...jobOptions, jobId: `correlate-${detection.windowEnd}` });
         return { windowEnd: detection.windowEnd, anomalies: detection.anomalies.length };
-      }),
+      })),
     { connection: open(), prefix, concurrency: 1 },
   );
 
   const correlateWorker = new Worker<TickData, CorrelationResult>(
     correlateQueueName,
     async (job) =>
-      inSpan(tracer, "correlator.correlate", {}, async () => {
+      timed("correlate", () => inSpan(tracer, "correlator.correlate", {}, async () => {
         const result = await runCorrelation(store, settings, job.data.nowMs);
         for (const incident of result.incidents) incidentsOpened.inc({ status: incident.status });
         if (result.incidents.length > 0) {
@@ -98,7 +117,7 @@ export async function startCorrelator(deps: CorrelatorDeps): Promise<CorrelatorH
           }
         }
         return result;
-      }),
+      })),
     { connection: open(), prefix, concurrency: 1 },
   );
   for (const worker of [detectWorker, correlateWorker]) {

@@ -68,4 +68,24 @@ describe("kafkaTimeNanos", () => {
     expect(kafkaTimeNanos(String(Number((wall - MAX_PAST_NANOS) / 1_000_000n) - 1000), wall)).toBeUndefined();
     expect(kafkaTimeNanos(String(nowMs + 2 * 3_600_000), wall)).toBeUndefined();
   });
+
+  it("stores change events from the changes topic, and dead-letters one that is not JSON or not a change event with the field that is wrong", () => {
+    const deploy = { time: "2026-03-01T10:00:00Z", service: "payments", kind: "deploy", version: "1.4.3", previous_version: "1.4.2", description: "raise the pool size", source: "github-actions" };
+    const result = processBatch(
+      [
+        message(0, Buffer.from(JSON.stringify(deploy)), { tenant: "acme" }, "braid_changes"),
+        message(1, Buffer.from("{not json"), {}, "braid_changes"),
+        message(2, Buffer.from(JSON.stringify({ ...deploy, kind: "rollout" })), {}, "braid_changes"),
+        message(3, Buffer.from(JSON.stringify({ ...deploy, id: "run-77", time: 1772359200000 })), {}, "braid_changes"),
+      ],
+      options(),
+    );
+    expect(result.rows.get("braid_changes")).toEqual([
+      expect.objectContaining({ ChangeId: expect.stringMatching(/^chg_[0-9a-f]{20}$/), At: "1772359200000000000", Service: "payments", Kind: "deploy", Version: "1.4.3", PreviousVersion: "1.4.2", Source: "github-actions", Tenant: "acme" }),
+      expect.objectContaining({ ChangeId: "run-77", At: "1772359200000000000", Tenant: "default" }),
+    ]);
+    expect(result.items.changes).toBe(2);
+    expect(result.deadLetters.map((d) => [d.message.offset, d.code])).toEqual([["1", "decode_error"], ["2", "invalid_payload"]]);
+    expect(result.deadLetters[1]!.reason).toContain("kind:");
+  });
 });

@@ -2,11 +2,14 @@
 // One bad message never stops the batch; it becomes a dead letter with its reason.
 import type { Encoding, Signal } from "../schemas/config.js";
 import type { SignalTable } from "../schemas/rows.js";
-import { MAX_FUTURE_NANOS, MAX_PAST_NANOS, normalizeAppLogLine, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext, type NormalizeStats } from "../normalizer/index.js";
+import { MAX_FUTURE_NANOS, MAX_PAST_NANOS, normalizeAppLogLine, normalizeChange, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext, type NormalizeStats } from "../normalizer/index.js";
 import { DecodeError, type DeadLetterCode } from "./decoders/decode-error.js";
 import { decodeProtoLogs, decodeProtoMetrics, decodeProtoTraces } from "./decoders/otlp-proto.js";
 import { decodeJsonLogs, decodeJsonMetrics, decodeJsonTraces } from "./decoders/otlp-json.js";
 import { validateLogs, validateTraces } from "./decoders/validate.js";
+import { decodeChangeEvent } from "./decoders/change-event.js";
+import type { ExportLogsServiceRequest, ExportMetricsServiceRequest, ExportTraceServiceRequest } from "../schemas/otlp/index.js";
+import type { ChangeEvent } from "../schemas/changes.js";
 import type { IngestMessage } from "./message.js";
 import { messageEncoding, routeFor, type TopicRoute } from "./routing.js";
 
@@ -44,26 +47,47 @@ export interface BatchResult {
 /** Rows of every table that one message produced. */
 type MessageRows = Partial<Record<SignalTable, object[]>>;
 
-function decodeAndNormalize(signal: Signal, encoding: Encoding, value: Buffer, ctx: NormalizeContext): MessageRows {
+/** A decoded (and structurally validated) OTLP request, or a raw log line, of one message. */
+export type DecodedRequest =
+  | { signal: "traces"; request: ExportTraceServiceRequest }
+  | { signal: "logs"; request: ExportLogsServiceRequest }
+  | { signal: "metrics"; request: ExportMetricsServiceRequest }
+  | { signal: "app_logs"; line: string }
+  | { signal: "changes"; event: ChangeEvent };
+
+/** Decodes one message value as ingest does; throws DecodeError with the dead-letter reason. */
+export function decodeRequest(signal: Signal, encoding: Encoding, value: Buffer): DecodedRequest {
   switch (signal) {
-    case "traces": {
-      const request = validateTraces(encoding === "otlp_json" ? decodeJsonTraces(value) : decodeProtoTraces(value));
-      return { otel_traces: normalizeTraces(request, ctx) };
-    }
-    case "logs": {
-      const request = validateLogs(encoding === "otlp_json" ? decodeJsonLogs(value) : decodeProtoLogs(value));
-      return { otel_logs: normalizeLogs(request, ctx) };
-    }
-    case "metrics": {
-      const request = encoding === "otlp_json" ? decodeJsonMetrics(value) : decodeProtoMetrics(value);
-      return { ...normalizeMetrics(request, ctx) };
-    }
+    case "traces":
+      return { signal, request: validateTraces(encoding === "otlp_json" ? decodeJsonTraces(value) : decodeProtoTraces(value)) };
+    case "logs":
+      return { signal, request: validateLogs(encoding === "otlp_json" ? decodeJsonLogs(value) : decodeProtoLogs(value)) };
+    case "metrics":
+      return { signal, request: encoding === "otlp_json" ? decodeJsonMetrics(value) : decodeProtoMetrics(value) };
     case "app_logs":
-      return { otel_logs: [normalizeAppLogLine(value.toString("utf8"), ctx)] };
+      return { signal, line: value.toString("utf8") };
+    case "changes":
+      return { signal, event: decodeChangeEvent(value) };
   }
 }
 
-const emptyItems = (): Record<Signal, number> => ({ traces: 0, metrics: 0, logs: 0, app_logs: 0 });
+function decodeAndNormalize(signal: Signal, encoding: Encoding, value: Buffer, ctx: NormalizeContext): MessageRows {
+  const decoded = decodeRequest(signal, encoding, value);
+  switch (decoded.signal) {
+    case "traces":
+      return { otel_traces: normalizeTraces(decoded.request, ctx) };
+    case "logs":
+      return { otel_logs: normalizeLogs(decoded.request, ctx) };
+    case "metrics":
+      return { ...normalizeMetrics(decoded.request, ctx) };
+    case "app_logs":
+      return { otel_logs: [normalizeAppLogLine(decoded.line, ctx)] };
+    case "changes":
+      return { braid_changes: [normalizeChange(decoded.event, ctx)] };
+  }
+}
+
+const emptyItems = (): Record<Signal, number> => ({ traces: 0, metrics: 0, logs: 0, app_logs: 0, changes: 0 });
 
 /**
  * The message's Kafka timestamp, as the normalizer's "now" (sanity window of timestamps, and the

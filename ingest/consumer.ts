@@ -36,6 +36,7 @@ import { kafkaDeadLetterSink } from "./dead-letters.js";
 import { failpointsFromEnv, type FailpointHook } from "./failpoints.js";
 import { rootCause } from "./kafka-logs.js";
 import { createRangeDecoder, type RangeDecoder } from "./decode-pool.js";
+import { kafkaSecurity } from "./kafka-security.js";
 import { createKafka, ensureTopics } from "./kafka.js";
 import { headersToStrings, type IngestMessage } from "./message.js";
 import type { IngestMetrics } from "./metrics.js";
@@ -145,7 +146,7 @@ async function startSignalConsumer(deps: SignalConsumerDeps): Promise<IngestHand
   // A kafkajs client of its own: the consumers of one client share one cache of committed offsets
   // per group id, and each consumer's join clears the cache of every topic, its own or not (kafkajs
   // then crashes in OffsetManager.resolveOffsets).
-  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+  const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, security: kafkaSecurity(config.kafka) });
   const group = settings.groupId;
   const workers = new PartitionWorkers({
     group,

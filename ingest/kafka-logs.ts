@@ -8,6 +8,7 @@
 // member's socket closed during a restart) is a warning; ERROR is left for what an operator must act
 // on: retries exhausted, a consumer that stopped for good, authentication, unknown errors.
 import { createRequire } from "node:module";
+import { kafkaRefusal } from "./kafka-security.js";
 
 export type OperatorLevel = "error" | "warn" | "info" | "debug";
 
@@ -38,6 +39,8 @@ function brokerError(message: string, extra: Record<string, unknown>): string | 
  */
 export function operatorLevel(level: OperatorLevel, message: string, extra: Record<string, unknown>): { level: OperatorLevel; context?: Record<string, unknown> } {
   if (level !== "error" && level !== "warn") return { level };
+  // Refused credentials or TLS: Braid reports them itself, once, with the settings to check (kafka-security.ts).
+  if (kafkaRefusal({ message: `${message} ${typeof extra.error === "string" ? extra.error : ""}` })) return { level: "debug", context: { refusal: true } };
   const error = brokerError(message, extra);
   if (error && retriableMessages.has(error)) {
     return { level: "debug", context: { transient: true, kafkaError: typeOfMessage.get(error), note: "expected while leaders are elected, the group coordinator loads or the group rebalances; kafkajs retries" } };

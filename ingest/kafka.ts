@@ -4,13 +4,16 @@ import { Kafka, logLevel, type LogEntry } from "kafkajs";
 import type { Logger } from "pino";
 import { registerCompressionCodecs } from "./compression.js";
 import { operatorLevel } from "./kafka-logs.js";
+import type { KafkaSecurity } from "./kafka-security.js";
 
-export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger }): Kafka {
+export function createKafka(options: { brokers: string[]; clientId: string; logger: Logger; security?: KafkaSecurity }): Kafka {
   registerCompressionCodecs();
   const kafkaLogger = options.logger.child({ component: "kafkajs" });
   return new Kafka({
     clientId: options.clientId,
     brokers: options.brokers,
+    // TLS and SASL (ingest/kafka-security.ts), when configured.
+    ...options.security,
     logLevel: logLevel.WARN,
     retry: { initialRetryTime: 200, retries: 10, maxRetryTime: 10_000 },
     logCreator:

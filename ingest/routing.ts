@@ -18,6 +18,7 @@ const signalSettings = (config: BraidConfig) =>
     ["metrics", config.kafka.metrics],
     ["logs", config.kafka.logs],
     ["app_logs", config.kafka.appLogs],
+    ["changes", config.kafka.changes],
   ] as const;
 
 export function topicRoutes(config: BraidConfig): TopicRoute[] {
@@ -35,6 +36,7 @@ export function routeFor(routes: readonly TopicRoute[], topic: string): TopicRou
 /** The encoding of one message: the content-type header wins over the topic's configured one. */
 export function messageEncoding(route: TopicRoute, contentType: string | undefined): Encoding {
   if (route.signal === "app_logs") return "app_log";
+  if (route.signal === "changes") return "change_event";
   if (!contentType) return route.encoding;
   const mediaType = contentType.split(";")[0]!.trim().toLowerCase();
   if (mediaType === "application/x-protobuf" || mediaType === "application/protobuf" || mediaType === "application/vnd.google.protobuf") return "otlp_proto";

@@ -110,6 +110,12 @@ describe("normalizeAppLogLine: what is never lost", () => {
     expect(c.stats!.unparsedLogLines).toBe(1);
   });
 
+  it("takes the service of a tracing-subscriber line from its span, or an enclosing span, when the event names none", () => {
+    const line = (span: object, spans: object[]) => JSON.stringify({ timestamp: "2024-01-15T10:30:00Z", level: "INFO", fields: { message: "hi" }, target: "shop", span, spans });
+    expect(normalizeAppLogLine(line({ name: "request", service: "payments" }, [{ name: "request", service: "payments" }]), { tenant: "t", ingestedAt: "", nowNanos: 1705314600000000000n }).ServiceName).toBe("payments");
+    expect(normalizeAppLogLine(line({ name: "query" }, [{ name: "request", service: "inventory" }, { name: "query" }]), { tenant: "t", ingestedAt: "", nowNanos: 1705314600000000000n }).ServiceName).toBe("inventory");
+  });
+
   it("gives a line without a service unknown_service and counts it", () => {
     const c = ctx();
     expect(normalizeAppLogLine(`{"level":"info","msg":"hi","time":"2024-01-15T10:30:00Z"}`, c).ServiceName).toBe("unknown_service");

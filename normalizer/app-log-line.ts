@@ -79,8 +79,11 @@ function timeOf(value: unknown): string | undefined {
   return undefined;
 }
 
-const traceIdKeys = ["trace_id", "traceId", "traceID", "trace.id", "otel.trace_id", "trace-id"];
-const spanIdKeys = ["span_id", "spanId", "spanID", "span.id", "otel.span_id", "span-id"];
+/** Fields of a JSON log line read as its trace id and span id (top level, tracing's fields and span). */
+export const TRACE_ID_FIELDS: readonly string[] = ["trace_id", "traceId", "traceID", "trace.id", "otel.trace_id", "trace-id"];
+export const SPAN_ID_FIELDS: readonly string[] = ["span_id", "spanId", "spanID", "span.id", "otel.span_id", "span-id"];
+const traceIdKeys = TRACE_ID_FIELDS;
+const spanIdKeys = SPAN_ID_FIELDS;
 
 function findId(sources: (Json | undefined)[], keys: readonly string[], bytes: 16 | 8): string {
   for (const source of sources) {
@@ -109,7 +112,9 @@ function gcpTraceId(value: unknown): string {
   return m ? m[1]!.toLowerCase() : "";
 }
 
-const serviceKeys = ["service.name", "service", "service_name", "svc"];
+/** Fields of a JSON log line read as its service name (top level, or tracing's fields). */
+export const SERVICE_FIELDS: readonly string[] = ["service.name", "service", "service_name", "svc"];
+const serviceKeys = SERVICE_FIELDS;
 
 function detectFormat(o: Json): AppLogFormat {
   if ("timestamp" in o && (isObject(o.fields) || typeof o.target === "string")) return "tracing-subscriber";
@@ -196,7 +201,10 @@ function parseJsonLine(o: Json): ParsedLine {
   let traceId = findId([o, fields, span], traceIdKeys, 16) || datadogId(o["dd.trace_id"], 16) || gcpTraceId(o["logging.googleapis.com/trace"]);
   let spanId = findId([o, fields, span], spanIdKeys, 8) || datadogId(o["dd.span_id"], 8) || hexIdFromText(o["logging.googleapis.com/spanId"], 8);
   if (!traceId) spanId = spanId || "";
-  const service = [o, fields].map((source) => source && serviceKeys.map((key) => source[key]).find((v) => typeof v === "string" && v.trim() !== "")).find(Boolean) as string | undefined;
+  // tracing-subscriber puts the fields of the current span (and of every enclosing one) in the line:
+  // a service field there names the service when the event itself does not.
+  const enclosing = Array.isArray(o.spans) ? (o.spans.filter(isObject) as Json[]).reverse() : [];
+  const service = [o, fields, span, ...enclosing].map((source) => source && serviceKeys.map((key) => source[key]).find((v) => typeof v === "string" && v.trim() !== "")).find(Boolean) as string | undefined;
   return {
     format,
     language: languageOfFormat[format],

@@ -57,6 +57,20 @@ export interface GlossaryMatch {
   matchedBy: MatchedBy;
 }
 
+/** The glossary rule that decided a match: what `braid glossary lookup` shows as "why". */
+export interface MatchedRule {
+  matchedBy: MatchedBy;
+  /** The pattern as written in the glossary: a substring, `equals: …`, `regex: …`, a type name, a status code or level. */
+  pattern: string;
+  /** Which matcher list the pattern is in: go, rust, any (the language-independent ones). */
+  language: "go" | "rust" | "any";
+}
+
+export interface GlossaryExplanation extends GlossaryMatch {
+  /** Undefined when nothing matched (UNKNOWN). */
+  rule?: MatchedRule;
+}
+
 type Language = "go" | "rust" | "any";
 
 interface CompiledRule {
@@ -70,6 +84,8 @@ interface CompiledRule {
   spanKinds?: ReadonlySet<string>;
   /** Regex rules: run on the original text once the anchor occurs. */
   regex?: RegExp;
+  /** The pattern as written, for explanations. */
+  pattern: string;
 }
 
 const TIER = { declared_code: 6, message: 5, exception_type: 4, sql_state: 3, grpc_code: 2, http_status: 2, log_level: 2, keyword: 1, none: 0 } as const;
@@ -120,23 +136,24 @@ export function compileGlossary(glossary: Glossary): CompiledGlossary {
       for (const pattern of matchers.messages as MessagePattern[]) {
         if (typeof pattern === "string") {
           literalTexts.push(pattern.toLowerCase());
-          literalRules.push({ ...base, language, specificity: pattern.length });
+          literalRules.push({ ...base, language, specificity: pattern.length, pattern });
         } else if ("equals" in pattern) {
           const key = pattern.equals.trim().toLowerCase();
-          pushTo(equalsRules, key, { ...base, language, priority: pattern.priority ?? entry.priority, specificity: key.length });
+          pushTo(equalsRules, key, { ...base, language, priority: pattern.priority ?? entry.priority, specificity: key.length, pattern: `equals: ${pattern.equals}` });
         } else {
           literalTexts.push(pattern.anchor);
-          literalRules.push({ ...base, language, priority: pattern.priority ?? entry.priority, specificity: pattern.anchor.length, regex: new RegExp(pattern.regex, "i") });
+          literalRules.push({ ...base, language, priority: pattern.priority ?? entry.priority, specificity: pattern.anchor.length, regex: new RegExp(pattern.regex, "i"), pattern: `regex: ${pattern.regex}` });
         }
       }
-      for (const type of matchers.exceptionTypes) pushTo(typeRules, type, { ...base, language, specificity: type.length });
+      for (const type of matchers.exceptionTypes) pushTo(typeRules, type, { ...base, language, specificity: type.length, pattern: type });
     }
     const spanKinds = entry.match.spanKinds ? new Set<string>(entry.match.spanKinds) : undefined;
-    for (const state of entry.match.sqlStates) pushTo(sqlStateRules, state, { ...base, language: "any", specificity: 5 });
-    for (const name of entry.match.grpcCodes) pushTo(grpcRules, grpcCodeNames.indexOf(name), { ...base, language: "any", specificity: 0, spanKinds });
-    for (const status of entry.match.httpStatus) pushTo(httpRules, status, { ...base, language: "any", specificity: 0, spanKinds });
-    for (const level of entry.match.logLevels) pushTo(logLevelRules, level, { ...base, language: "any", specificity: 0 });
-    for (const keyword of entry.match.keywords) keywordRules.set(keyword, { ...base, language: "any", specificity: keyword.length });
+    const kinds = spanKinds ? ` (${[...spanKinds].join(", ")} spans)` : "";
+    for (const state of entry.match.sqlStates) pushTo(sqlStateRules, state, { ...base, language: "any", specificity: 5, pattern: `SQLSTATE ${state}` });
+    for (const name of entry.match.grpcCodes) pushTo(grpcRules, grpcCodeNames.indexOf(name), { ...base, language: "any", specificity: 0, spanKinds, pattern: `gRPC ${name}${kinds}` });
+    for (const status of entry.match.httpStatus) pushTo(httpRules, status, { ...base, language: "any", specificity: 0, spanKinds, pattern: `HTTP ${status}${kinds}` });
+    for (const level of entry.match.logLevels) pushTo(logLevelRules, level, { ...base, language: "any", specificity: 0, pattern: `log level ${level}` });
+    for (const keyword of entry.match.keywords) keywordRules.set(keyword, { ...base, language: "any", specificity: keyword.length, pattern: keyword });
   });
   // One alternation of every keyword as whole words; longer phrases first so "timed out" is one hit.
   const keywordSources = [...keywordRules.keys()].sort((a, b) => b.length - a.length || a.localeCompare(b)).map(escapeRegex);
@@ -260,38 +277,36 @@ function trimMessage(text: string): string {
   return truncateText(t, ERROR_MESSAGE_MAX_CHARS);
 }
 
-/**
- * The glossary code for an error. Never throws; an error nothing matches gets UNKNOWN with a
- * fingerprint of its normalized message.
- */
-export function matchError(signal: ErrorSignal, glossary: CompiledGlossary = defaultGlossary()): GlossaryMatch {
+/** The winning rule for an error, or undefined when nothing matches. */
+function bestCandidate(signal: ErrorSignal, glossary: CompiledGlossary): Candidate | undefined {
   const best: { c: Candidate | undefined } = { c: undefined };
   const language = signal.language;
-
   const declared = signal.declaredCode ?? (signal.errorType && glossary.byCode.has(signal.errorType) ? signal.errorType : undefined);
   const declaredEntry = declared ? glossary.byCode.get(declared) : undefined;
   if (declaredEntry && declaredEntry.code !== "UNKNOWN") {
-    best.c = { rule: { entryIndex: 0, entry: declaredEntry, language: "any", priority: 0, specificity: 0 }, tier: TIER.declared_code, by: "declared_code", kindRestricted: false };
-  } else {
-    if (signal.message) searchText(signal.message, glossary, language, best);
-    if (signal.otherTexts) for (const text of signal.otherTexts) if (text && text !== signal.message) searchText(text, glossary, language, best);
-    if (!best.c || best.c.tier < TIER.exception_type) {
-      if (signal.exceptionType) consider(glossary.typeRules.get(signal.exceptionType), "exception_type", signal, best);
-      if (signal.errorType) consider(glossary.typeRules.get(signal.errorType), "exception_type", signal, best);
-    }
-    if (!best.c || best.c.tier < TIER.sql_state) {
-      if (signal.sqlState) consider(glossary.sqlStateRules.get(signal.sqlState.toUpperCase()), "sql_state", signal, best);
-    }
-    if (!best.c || best.c.tier < TIER.grpc_code) {
-      const grpc = grpcCodeNumber(signal.grpcCode);
-      if (grpc > 0) consider(glossary.grpcRules.get(grpc), "grpc_code", signal, best);
-      if (signal.httpStatus !== undefined) consider(glossary.httpRules.get(signal.httpStatus), "http_status", signal, best);
-      if (signal.logLevel) consider(glossary.logLevelRules.get(signal.logLevel.toLowerCase()), "log_level", signal, best);
-    }
-    if (!best.c) best.c = keywordCandidate(signal, glossary);
+    return { rule: { entryIndex: 0, entry: declaredEntry, language: "any", priority: 0, specificity: 0, pattern: `${ERROR_CODE_ATTRIBUTE}=${declaredEntry.code}` }, tier: TIER.declared_code, by: "declared_code", kindRestricted: false };
   }
+  if (signal.message) searchText(signal.message, glossary, language, best);
+  if (signal.otherTexts) for (const text of signal.otherTexts) if (text && text !== signal.message) searchText(text, glossary, language, best);
+  if (!best.c || best.c.tier < TIER.exception_type) {
+    if (signal.exceptionType) consider(glossary.typeRules.get(signal.exceptionType), "exception_type", signal, best);
+    if (signal.errorType) consider(glossary.typeRules.get(signal.errorType), "exception_type", signal, best);
+  }
+  if (!best.c || best.c.tier < TIER.sql_state) {
+    if (signal.sqlState) consider(glossary.sqlStateRules.get(signal.sqlState.toUpperCase()), "sql_state", signal, best);
+  }
+  if (!best.c || best.c.tier < TIER.grpc_code) {
+    const grpc = grpcCodeNumber(signal.grpcCode);
+    if (grpc > 0) consider(glossary.grpcRules.get(grpc), "grpc_code", signal, best);
+    if (signal.httpStatus !== undefined) consider(glossary.httpRules.get(signal.httpStatus), "http_status", signal, best);
+    if (signal.logLevel) consider(glossary.logLevelRules.get(signal.logLevel.toLowerCase()), "log_level", signal, best);
+  }
+  if (!best.c) best.c = keywordCandidate(signal, glossary);
+  return best.c;
+}
 
-  const entry = best.c?.rule.entry ?? glossary.unknown;
+function matchOf(signal: ErrorSignal, glossary: CompiledGlossary, best: Candidate | undefined): GlossaryMatch {
+  const entry = best?.rule.entry ?? glossary.unknown;
   const primary = signal.message?.trim() ? signal.message : (signal.otherTexts?.find((t) => t && t.trim()) ?? "");
   const fingerprintSource = primary.trim() ? primary : structuralDescription(signal);
   return {
@@ -301,8 +316,23 @@ export function matchError(signal: ErrorSignal, glossary: CompiledGlossary = def
     severity: entry.severity,
     fingerprint: errorFingerprint(fingerprintSource),
     message: trimMessage(primary),
-    matchedBy: best.c?.by ?? "none",
+    matchedBy: best?.by ?? "none",
   };
+}
+
+/**
+ * The glossary code for an error. Never throws; an error nothing matches gets UNKNOWN with a
+ * fingerprint of its normalized message.
+ */
+export function matchError(signal: ErrorSignal, glossary: CompiledGlossary = defaultGlossary()): GlossaryMatch {
+  return matchOf(signal, glossary, bestCandidate(signal, glossary));
+}
+
+/** matchError plus the rule that decided it (the same decision, not a second matcher). */
+export function explainMatch(signal: ErrorSignal, glossary: CompiledGlossary = defaultGlossary()): GlossaryExplanation {
+  const best = bestCandidate(signal, glossary);
+  const match = matchOf(signal, glossary, best);
+  return best ? { ...match, rule: { matchedBy: best.by, pattern: best.rule.pattern, language: best.rule.language } } : match;
 }
 
 /**

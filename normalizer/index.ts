@@ -7,6 +7,7 @@ export { normalizeMetrics, emptyMetricRows } from "./metrics.js";
 export { normalizeAppLogLine, type AppLogFormat } from "./app-log-line.js";
 export {
   matchError,
+  explainMatch,
   compileGlossary,
   loadGlossary,
   defaultGlossary,
@@ -16,9 +17,14 @@ export {
   type ErrorSignal,
   type GlossaryMatch,
   type MatchedBy,
+  type MatchedRule,
+  type GlossaryExplanation,
 } from "./glossary-matcher.js";
 export { errorFingerprint, normalizeErrorMessage } from "./fingerprint.js";
+export { nearestEntries, type NearestEntry } from "./glossary-nearest.js";
 export { UNKNOWN_SERVICE } from "./resource.js";
 export { MAX_PAST_NANOS, MAX_FUTURE_NANOS } from "./time.js";
 export { renamedAttributes } from "./semconv.js";
+export { TRACE_ID_FIELDS, SPAN_ID_FIELDS, SERVICE_FIELDS } from "./app-log-line.js";
 export { severityNumberOfLevel, severityTextOf } from "./severity.js";
+export { normalizeChange } from "./changes.js";

@@ -5,12 +5,14 @@ import { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
-import { buildApi, type HealthCheck } from "../api/index.js";
+import { buildApi, startMetricsListener, type HealthCheck } from "../api/index.js";
 import { startCorrelator, type CorrelatorHandle } from "../correlator/index.js";
 import { startAlerting, type AlertingHandle } from "../correlator/alerting/index.js";
-import { compressionTypeOf, createIngestMetrics, createKafka, startIngest, type IngestHandle } from "../ingest/index.js";
+import { changeIdOf, type ChangeEvent } from "../schemas/changes.js";
+import { compressionTypeOf, connectAdmin, createIngestMetrics, createKafka, kafkaSecurity, startIngest, type IngestHandle, type RetrySchedule } from "../ingest/index.js";
 import type { BraidConfig } from "../schemas/config.js";
-import { openStore, type Store } from "../store/index.js";
+import { CURRENT_LAYOUT, detectLayout, LAYOUTS, openStore, type Store } from "../store/index.js";
+import { redactConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { createMetricsRegistry } from "./metrics.js";
 import { startSelfTelemetry, type SelfTelemetry } from "./telemetry.js";
@@ -22,6 +24,8 @@ export interface BraidProcess {
   registry: Registry;
   /** http://host:port of the API, when the api role runs. */
   apiAddress?: string;
+  /** http://host:port of the separate /metrics listener, when configured. */
+  metricsAddress?: string;
   ingest?: IngestHandle;
   correlator?: CorrelatorHandle;
   alerting?: AlertingHandle;
@@ -30,7 +34,7 @@ export interface BraidProcess {
   stop(): Promise<void>;
 }
 
-export async function startBraid(config: BraidConfig, options: { logger?: Logger; cwd?: string } = {}): Promise<BraidProcess> {
+export async function startBraid(config: BraidConfig, options: { logger?: Logger; cwd?: string; kafkaRefusalRetry?: RetrySchedule } = {}): Promise<BraidProcess> {
   const logger = options.logger ?? createLogger(config.log.level);
   const telemetry: SelfTelemetry = startSelfTelemetry({ otlpEndpoint: config.telemetry.otlpEndpoint, serviceName: config.telemetry.serviceName });
   const registry = createMetricsRegistry();
@@ -41,20 +45,30 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
     }
   };
 
+  // The configuration dump: every setting as in effect, secrets replaced.
+  logger.info({ config: redactConfig(config) }, "configuration");
   try {
     const store = await openStore({
       clickhouseUrl: config.store.clickhouseUrl,
       clickhouseUser: config.store.clickhouseUser,
       clickhousePassword: config.store.clickhousePassword,
+      clickhouseTls: config.store.clickhouseTls,
       database: config.store.database,
       chdbDataDir: path.resolve(options.cwd ?? process.cwd(), config.store.chdbPath),
     });
     cleanups.push(() => store.close());
-    logger.info({ driver: store.driver, database: store.database }, "store ready");
+    const layout = await detectLayout(store);
+    logger.info({ driver: store.driver, database: store.database, layout: layout.layout }, "store ready");
+    if (layout.layout !== CURRENT_LAYOUT) {
+      logger.warn({ layout: layout.layout, tables: layout.tables }, `the database is not in the exporter ${LAYOUTS[CURRENT_LAYOUT].exporterVersion} layout; Braid works on it as it is, and 'npm run store:upgrade-layout' (with ingest stopped) moves it`);
+    }
 
-    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger });
+    const kafka = createKafka({ brokers: config.kafka.brokers, clientId: config.kafka.clientId, logger, security: kafkaSecurity(config.kafka) });
+    if (config.kafka.sasl && !config.kafka.tls.enabled) logger.warn({ mechanism: config.kafka.sasl.mechanism }, "SASL without TLS (BRAID_KAFKA_TLS=false): the credentials and all data cross the network unencrypted");
+    if (config.kafka.tls.enabled && config.kafka.tls.insecureSkipVerify) logger.warn("Kafka TLS certificates are not verified (BRAID_KAFKA_TLS_INSECURE_SKIP_VERIFY): anyone on the path can impersonate the broker");
     const kafkaAdmin = kafka.admin();
-    await kafkaAdmin.connect();
+    // Refused credentials or TLS: one clear error, then slow retries (not a crash loop).
+    await connectAdmin(kafkaAdmin, config.kafka, logger, options.kafkaRefusalRetry);
     cleanups.push(() => kafkaAdmin.disconnect());
     const redis = new Redis(config.redis.url, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
     redis.on("error", () => {}); // reported through /healthz, not as unhandled errors
@@ -89,12 +103,31 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
         { name: "kafka", check: async () => void (await kafkaAdmin.describeCluster()) },
         { name: "redis", check: async () => void (await redis.ping()) },
       ];
-      const api = await buildApi({ deps: { store, logger, alerting: { rulesDir: config.alerting.rulesDir } }, tracer: telemetry.tracer, registry, health });
+      const changes = kafka.producer({ allowAutoTopicCreation: true });
+      await changes.connect();
+      cleanups.push(() => changes.disconnect());
+      const changesTopic = config.kafka.changes.topic;
+      const publishChange = async (event: ChangeEvent, requested: string | undefined) => {
+        if (changesTopic.startsWith("^")) throw new Error("kafka.changes.topic is a pattern: name one topic to publish change events to");
+        const tenant = requested ?? config.tenancy.default;
+        const changeId = changeIdOf(event, tenant);
+        await changes.send({ topic: changesTopic, acks: -1, messages: [{ key: changeId, value: JSON.stringify({ ...event, id: changeId }), headers: { "content-type": "application/json", [config.tenancy.header]: tenant } }] });
+        return { changeId, tenant, topic: changesTopic };
+      };
+      const api = await buildApi({ deps: { store, logger, latencyBudgets: config.correlator.latencyBudgets, alerting: { rulesDir: config.alerting.rulesDir }, publishChange }, tracer: telemetry.tracer, registry, health, settings: config.api });
+      if (config.api.auth.mode === "off") logger.warn("API authentication is off (BRAID_API_AUTH=off): every caller reads every tenant's data; for local development only");
+      else if (api.keyRing.empty) logger.warn("no API key exists yet: every request but /healthz is answered 401; set BRAID_API_BOOTSTRAP_KEY or BRAID_API_BOOTSTRAP_KEY_FILE to an admin key and create keys with POST /api/v1/keys");
       const address = await api.listen({ host: config.api.host, port: config.api.port });
       cleanups.push(() => api.close());
       proc.api = api;
       proc.apiAddress = address;
       logger.info({ address }, "api listening");
+      if (config.api.metricsPort !== undefined) {
+        const metrics = await startMetricsListener(registry, config.api.metricsHost, config.api.metricsPort);
+        cleanups.push(() => metrics.close());
+        proc.metricsAddress = metrics.address;
+        logger.info({ address: metrics.address }, "metrics listening (no key needed on this address)");
+      }
     }
     return proc;
   } catch (err) {

@@ -1,11 +1,25 @@
-import { pino, type Logger } from "pino";
+import { pino, type DestinationStream, type Logger } from "pino";
+
+/**
+ * Fields that hold secrets wherever they appear in a log record (the configuration is logged
+ * through redactConfig, which removes them first; this is the second line of defence).
+ */
+export const redactedLogPaths = [
+  "*.password",
+  "*.clickhousePassword",
+  "*.bootstrapKey",
+  "*.keyPassphrase",
+  "*.apiKey",
+  "*.sasl.password",
+  "req.headers.authorization",
+  'req.headers["x-api-key"]',
+  "headers.authorization",
+  'headers["x-api-key"]',
+];
 
 /** One pino logger for the process, created at start and passed down. Secrets are redacted. */
-export function createLogger(level: string, name = "braid"): Logger {
-  return pino({
-    name,
-    level,
-    redact: { paths: ["*.password", "*.clickhousePassword", "*.apiKey", "req.headers.authorization"], censor: "[redacted]" },
-  });
+export function createLogger(level: string, name = "braid", destination?: DestinationStream): Logger {
+  const options = { name, level, redact: { paths: redactedLogPaths, censor: "[redacted]" } };
+  return destination ? pino(options, destination) : pino(options);
 }
 export type { Logger };

@@ -4,10 +4,10 @@
 import { z } from "zod";
 import { AlertingSettings } from "./alerting.js";
 
-export const Encoding = z.enum(["otlp_proto", "otlp_json", "app_log"]);
+export const Encoding = z.enum(["otlp_proto", "otlp_json", "app_log", "change_event"]);
 export type Encoding = z.infer<typeof Encoding>;
 
-export const Signal = z.enum(["traces", "metrics", "logs", "app_logs"]);
+export const Signal = z.enum(["traces", "metrics", "logs", "app_logs", "changes"]);
 export type Signal = z.infer<typeof Signal>;
 
 export const Role = z.enum(["ingest", "correlator", "api"]);
@@ -54,8 +54,8 @@ export const LatencyBudget = z.object({
 export type LatencyBudget = z.infer<typeof LatencyBudget>;
 
 export const CorrelatorSettings = z.object({
-  /** How often the detection job runs. */
-  tickSeconds: positiveInt.default(10),
+  /** How often the detection job runs (half a bucket: a closed bucket waits 2.5 s on average to be judged). */
+  tickSeconds: positiveInt.default(5),
   /** Width of a RED bucket; must match the braid_red_10s view (10 s). */
   bucketSeconds: z.literal(10).default(10),
   /** Buckets of the detection window (the "now" the baseline is compared with). */
@@ -63,7 +63,7 @@ export const CorrelatorSettings = z.object({
   /** History the baseline is taken from, before the detection window. */
   baselineMinutes: positiveInt.default(10),
   /** Closed buckets only: spans of the newest buckets may still be in Kafka. */
-  ingestLagSeconds: z.coerce.number().int().nonnegative().default(5),
+  ingestLagSeconds: z.coerce.number().int().nonnegative().default(3),
   /** Minimum-volume guards, so quiet endpoints don't page. */
   minCalls: positiveInt.default(20),
   minErrors: positiveInt.default(5),
@@ -73,7 +73,12 @@ export const CorrelatorSettings = z.object({
   latencyRatio: z.coerce.number().gt(1).default(1.5),
   minLatencyIncreaseMs: z.coerce.number().nonnegative().default(50),
   robustScoreThreshold: z.coerce.number().positive().default(3),
-  /** An anomaly must persist this long before it can open an incident (like a `for` duration). */
+  /**
+   * An anomaly opens an incident once this many buckets of its window are anomalous each on their
+   * own (the data shows it persisted: one bad bucket, a stall, never opens anything)...
+   */
+  persistBuckets: positiveInt.default(2),
+  /** ...or once it has been seen for this long (a `for` duration, for faults too thin to show in every bucket). */
   pendingSeconds: z.coerce.number().int().nonnegative().default(10),
   /** The same for latency anomalies, longer: a few seconds of CPU starvation slows everything at once. */
   latencyPendingSeconds: z.coerce.number().int().nonnegative().default(30),
@@ -86,8 +91,89 @@ export const CorrelatorSettings = z.object({
   /** Kafka topic for incident events (opened, updated, resolved). */
   incidentTopic: z.string().regex(/^[A-Za-z0-9._-]{1,249}$/).default("braid_incidents"),
   latencyBudgets: z.array(LatencyBudget).default([]),
+  /** Resource attributes whose new value in a service's spans is a change (a deploy): service.version, a deployment id. */
+  changeAttributes: commaList(z.string().min(1)).default(["service.version"]),
+  /** How long before an incident's onset a change (a new attribute value, an announced event) counts as evidence. */
+  changeLookBackSeconds: positiveInt.default(900),
 });
 export type CorrelatorSettings = z.infer<typeof CorrelatorSettings>;
+
+const filePath = z.string().min(1);
+
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
+/** Who may call the API and how hard (README "Security"). */
+export const ApiSettings = z.object({
+  host: z.string().min(1).default("127.0.0.1"),
+  port: port.default(8080),
+  auth: z
+    .object({
+      /**
+       * `keys` (default): every route but /healthz and the OpenAPI document needs an API key.
+       * `off`: every request is an operator with every scope; for local development only, so it
+       * is refused when the API listens on an address other than loopback.
+       */
+      mode: z.enum(["keys", "off"]).default("keys"),
+      /** An admin key of tenant `*` that needs no store (at least 32 characters); for the first key. */
+      bootstrapKey: z.string().min(32, "at least 32 characters (e.g. `openssl rand -hex 32`)").optional(),
+      /** How often each API process reloads the key table (revocations elsewhere take at most this long). */
+      keyCacheSeconds: positiveInt.default(5),
+      /** Last-use times are kept in memory and written this often (one insert for all keys). */
+      lastUseFlushSeconds: positiveInt.default(60),
+    })
+    .prefault({}),
+  /** Requests per key (or per client address without a valid key) per minute. */
+  rateLimitPerMinute: positiveInt.default(1200),
+  bodyLimitBytes: positiveInt.default(1024 * 1024),
+  /** Longest a request may take to arrive (headers and body), and a query may run. */
+  requestTimeoutSeconds: positiveInt.default(30),
+  /** Origins allowed to call the API from a browser; empty (default) sends no CORS headers. */
+  corsOrigins: z
+    .preprocess((value) => (typeof value === "string" ? value.split(",").map((part) => part.trim()).filter(Boolean) : value), z.array(z.url().or(z.literal("*"))))
+    .default([]),
+  /**
+   * Proxies in front of the API whose X-Forwarded-For is believed (the audit log's client
+   * address): true (any), or comma-separated addresses/CIDRs. Default: none.
+   */
+  trustProxy: z.union([flag, z.string().min(1)]).default(false),
+  /**
+   * A separate listener for /metrics without a key (for Prometheus on a private network). On the
+   * API port /metrics always needs an operator key.
+   */
+  metricsPort: port.optional(),
+  metricsHost: z.string().min(1).default("127.0.0.1"),
+}).superRefine((api, ctx) => {
+  if (api.auth.mode === "off" && !isLoopback(api.host)) {
+    ctx.addIssue({ code: "custom", path: ["auth", "mode"], message: `'off' serves every tenant's data without a key: it is allowed only on a loopback address, and the API listens on ${api.host}` });
+  }
+});
+export type ApiSettings = z.infer<typeof ApiSettings>;
+
+/** TLS towards Kafka or ClickHouse: a private CA and/or a client certificate (mTLS). */
+const tlsSettings = z.object({
+  /** PEM file with the CA certificate(s) that signed the server's certificate; system CAs when absent. */
+  caFile: filePath.optional(),
+  /** PEM client certificate and key, for servers that authenticate clients by certificate. */
+  certFile: filePath.optional(),
+  keyFile: filePath.optional(),
+  keyPassphrase: z.string().optional(),
+  /** Host name checked against the certificate when it differs from the address dialled. */
+  servername: z.string().min(1).optional(),
+  /** Only for a test set-up: accept any server certificate. */
+  insecureSkipVerify: flag.default(false),
+});
+
+export const KafkaSecuritySettings = {
+  /** TLS to the brokers (SSL or SASL_SSL listeners). */
+  tls: tlsSettings.extend({ enabled: flag.default(false) }).prefault({}),
+  sasl: z
+    .object({
+      mechanism: z.enum(["plain", "scram-sha-256", "scram-sha-512"]),
+      username: z.string().min(1),
+      password: z.string().min(1),
+    })
+    .optional(),
+};
 
 export const BraidConfig = z.object({
   /** Which roles this process runs. Embedded chDB needs all three in one process. */
@@ -106,6 +192,8 @@ export const BraidConfig = z.object({
       metrics: topicSettings("otlp_metrics", "otlp_proto"),
       logs: topicSettings("otlp_logs", "otlp_proto"),
       appLogs: topicSettings("app_logs", "app_log"),
+      /** Change events (deploys, config and feature-flag changes) as JSON, one per message (schemas/changes.ts). */
+      changes: topicSettings("braid_changes", "change_event"),
       deadLetterTopic: topicName.default("braid_dlq"),
       /** Upper bound on one Kafka message; larger ones go to the dead-letter topic. */
       maxMessageBytes: positiveInt.default(8 * 1024 * 1024),
@@ -123,6 +211,7 @@ export const BraidConfig = z.object({
        * keeps the topics readable by any consumer.
        */
       producerCompression: z.enum(["none", "gzip", "snappy", "lz4", "zstd"]).default("none"),
+      ...KafkaSecuritySettings,
     })
     .prefault({}),
   tenancy: z
@@ -145,6 +234,8 @@ export const BraidConfig = z.object({
       clickhouseUrl: z.url().optional(),
       clickhouseUser: z.string().optional(),
       clickhousePassword: z.string().optional(),
+      /** TLS to the server (an https:// URL): a private CA, a client certificate. */
+      clickhouseTls: tlsSettings.omit({ insecureSkipVerify: true, servername: true, keyPassphrase: true }).prefault({}),
       database: z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "a plain identifier").default("otel"),
       chdbPath: z.string().min(1).default(".braid/chdb"),
     })
@@ -153,7 +244,7 @@ export const BraidConfig = z.object({
   /** Alert rules and notifications (schemas/alerting.ts). */
   alerting: AlertingSettings.prefault({}),
   redis: z.object({ url: z.string().regex(/^rediss?:\/\//, "redis://host:port").default("redis://127.0.0.1:6379") }).prefault({}),
-  api: z.object({ host: z.string().min(1).default("127.0.0.1"), port: port.default(8080) }).prefault({}),
+  api: ApiSettings.prefault({}),
   telemetry: z
     .object({
       /** OTLP gRPC endpoint for Braid's own spans (e.g. http://127.0.0.1:4317); unset disables export. */

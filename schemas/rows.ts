@@ -180,6 +180,24 @@ export interface MetricRows {
   otel_metrics_summary: SummaryRow[];
 }
 
+/** One change event (schemas/changes.ts) as stored in braid_changes. */
+export const ChangeRow = z.object({
+  ChangeId: z.string().min(1),
+  At: UnixNanos.describe("when the change took effect"),
+  Service: z.string(),
+  Kind: z.string(),
+  Version: z.string(),
+  PreviousVersion: z.string(),
+  Description: z.string(),
+  Author: z.string(),
+  Source: z.string(),
+  Url: z.string(),
+  Attributes: AttributeMap,
+  Tenant: z.string(),
+  IngestedAt: z.string().describe("ISO-8601 time the row was normalized"),
+});
+export type ChangeRow = z.infer<typeof ChangeRow>;
+
 /** Which table each canonical row schema is stored in. */
 export const rowSchemasByTable = {
   otel_traces: TraceRow,
@@ -189,6 +207,7 @@ export const rowSchemasByTable = {
   otel_metrics_histogram: HistogramRow,
   otel_metrics_exponential_histogram: ExponentialHistogramRow,
   otel_metrics_summary: SummaryRow,
+  braid_changes: ChangeRow,
 } as const;
 export type SignalTable = keyof typeof rowSchemasByTable;
 
@@ -217,4 +236,5 @@ export const encodedColumnsByTable: Record<SignalTable, EncodedColumns> = {
   otel_metrics_histogram: { times: metricTimes, timeArrays: exemplarTimes, floats: ["Sum", "Min", "Max"], floatArrays: ["ExplicitBounds", ...exemplarValues] },
   otel_metrics_exponential_histogram: { times: metricTimes, timeArrays: exemplarTimes, floats: ["Sum", "Min", "Max"], floatArrays: exemplarValues },
   otel_metrics_summary: { times: metricTimes, timeArrays: [], floats: ["Sum"], floatArrays: ["ValueAtQuantiles.Quantile", "ValueAtQuantiles.Value"] },
+  braid_changes: { times: ["At"], timeArrays: [], floats: [], floatArrays: [] },
 };

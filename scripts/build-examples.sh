@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Builds the example shop's services: Go (frontend, checkout, loadgen) into examples/go/bin/,
-# Rust (payments, inventory) into examples/rust/target/bin/ (copied from the cargo profile's
+# Builds the example shop's services and the topology emitters: Go (frontend, checkout, loadgen,
+# topology) into examples/go/bin/, Rust (payments, inventory, topology) into examples/rust/target/bin/ (copied from the cargo profile's
 # directory). Each half is skipped when a hash of its sources (and of the toolchain version and
 # profile) matches the last successful build, so a run without changes costs well under a second.
 #
@@ -24,10 +24,10 @@ build_go() {
   command -v go >/dev/null || { log "go is required (1.22+) to build examples/go"; exit 1; }
   local hash; hash=$(sources_hash "$dir" "$(go version)" -name '*.go' ! -name '*_test.go' -o -name go.mod -o -name go.sum)
   if [ "${BRAID_EXAMPLES_FORCE:-0}" != 1 ] && [ -f "$out/.source-hash" ] && [ "$(cat "$out/.source-hash")" = "$hash" ] \
-    && [ -x "$out/frontend" ] && [ -x "$out/checkout" ] && [ -x "$out/loadgen" ] && [ -x "$out/kafka-produce" ]; then
+    && [ -x "$out/frontend" ] && [ -x "$out/checkout" ] && [ -x "$out/loadgen" ] && [ -x "$out/kafka-produce" ] && [ -x "$out/topology" ]; then
     log "go: up to date"; return 0
   fi
-  log "go: building frontend, checkout, loadgen, kafka-produce"
+  log "go: building frontend, checkout, loadgen, kafka-produce, topology"
   local start=$SECONDS
   mkdir -p "$out"
   (cd "$dir" && go build -trimpath -o "$out/" ./cmd/...)
@@ -46,15 +46,15 @@ build_rust() {
   command -v cargo >/dev/null || { log "cargo is required (Rust 1.85+) to build examples/rust"; exit 1; }
   local hash; hash=$(sources_hash "$dir" "$(rustc --version) $profile" -name '*.rs' -o -name Cargo.toml -o -name Cargo.lock)
   if [ "${BRAID_EXAMPLES_FORCE:-0}" != 1 ] && [ -f "$out/.source-hash" ] && [ "$(cat "$out/.source-hash")" = "$hash" ] \
-    && [ -x "$out/bin/payments" ] && [ -x "$out/bin/inventory" ]; then
+    && [ -x "$out/bin/payments" ] && [ -x "$out/bin/inventory" ] && [ -x "$out/bin/topology" ]; then
     log "rust: up to date"; return 0
   fi
-  log "rust: building payments, inventory ($profile profile)"
+  log "rust: building payments, inventory, topology ($profile profile)"
   local start=$SECONDS
   (cd "$dir" && cargo build --profile "$profile" --locked --quiet)
   mkdir -p "$out/bin"
   # Copies, not links: a running scenario keeps its binaries while the next build replaces them.
-  for bin in payments inventory; do
+  for bin in payments inventory topology; do
     cp -f "$out/$profile_dir/$bin" "$out/bin/$bin.tmp" && mv -f "$out/bin/$bin.tmp" "$out/bin/$bin"
   done
   echo "$hash" >"$out/.source-hash"

@@ -27,10 +27,12 @@ const f = (service: Scenario["faults"][number]["service"], dependency: string | 
   latency_ms: 0,
   start_s: 2,
   duration_s: 9,
+  background: false,
 });
 const scenario: Scenario = {
   name: "capture-fixtures",
   description: "every fault kind at a low rate, in Go and in Rust",
+  system: "shop",
   load: { rps: 15 },
   duration_s: 12,
   warmup_s: 2,
@@ -48,7 +50,7 @@ const scenario: Scenario = {
     f("inventory", undefined, "panic", 0.05),
     f("inventory", "redis", "timeout", 0.06),
   ],
-  expect: { incident: true, root_cause: { service: "postgres", code: "UNAVAILABLE.CONNECTION_REFUSED" } },
+  expect: { incident: true, root_cause: { service: "postgres", code: "UNAVAILABLE.CONNECTION_REFUSED" }, other_root_causes: [] },
 };
 
 interface ManifestEntry {

@@ -1,11 +1,15 @@
 #!/usr/bin/env bash
 # Installs everything Braid needs on a fresh machine and is a no-op when all is in place:
-# npm packages, the official OTLP .proto files, the Kafka jars, redis-server, the Go/Rust emitters.
+# npm packages, the official OTLP .proto files, the Kafka jars, redis-server, the web page, the
+# Go/Rust emitters, the OpenTelemetry Collector, and (for the test suite only) the test tools.
 #
-#   scripts/setup.sh            # all of it
+#   scripts/setup.sh            # all of it but the test tools
 #   BRAID_SKIP_EXAMPLES=1 ...   # everything but the Go/Rust emitter builds
 #   BRAID_SKIP_COLLECTOR=1 ...  # everything but the OpenTelemetry Collector build (the interop
 #                               # test and bench:ingest's Collector peer need it; npm test builds it)
+#   BRAID_WITH_TEST_TOOLS=1 ... # also what only the suite uses: Debian's chromium (browser tests),
+#                               # tmux (the CLI's terminal test), schemathesis (API fuzzing);
+#                               # scripts/test.sh sets it
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
@@ -36,6 +40,35 @@ if [ ! -f "$STATE/otlp-proto/.complete-$proto_key" ]; then
 fi
 
 bash scripts/services.sh install
+
+# schemathesis (PyPI) for the API fuzzing test, in a virtualenv of its own.
+schemathesis_version=4.32.5
+if [ "${BRAID_WITH_TEST_TOOLS:-0}" = "1" ] && [ ! -f "$STATE/schemathesis/.complete-$schemathesis_version" ]; then
+  log "installing schemathesis $schemathesis_version from PyPI into $STATE/schemathesis"
+  rm -rf "$STATE/schemathesis"
+  python3 -m venv "$STATE/schemathesis"
+  "$STATE/schemathesis/bin/pip" install --quiet --disable-pip-version-check "schemathesis==$schemathesis_version"
+  touch "$STATE/schemathesis/.complete-$schemathesis_version"
+fi
+
+# The on-call web page, served by the API role (rebuilt only when web/ or the lockfile changed).
+bash scripts/build-web.sh
+
+# Chromium for the browser tests: Debian's package (test tools may not download a browser here).
+if [ "${BRAID_WITH_TEST_TOOLS:-0}" = "1" ] && ! command -v chromium >/dev/null; then
+  log "installing chromium from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq chromium >/dev/null
+fi
+
+# tmux, for the test that runs `braid replay` in a real terminal and reads its progress bar.
+if [ "${BRAID_WITH_TEST_TOOLS:-0}" = "1" ] && ! command -v tmux >/dev/null; then
+  log "installing tmux from Debian's packages"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq >/dev/null
+  apt-get install -y -qq tmux >/dev/null
+fi
 
 if [ "${BRAID_SKIP_EXAMPLES:-0}" != "1" ] && [ -x scripts/build-examples.sh ]; then
   bash scripts/build-examples.sh

@@ -6,8 +6,9 @@ set -uo pipefail
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
 cd "$ROOT"
 started=$(date +%s)
-# The suite's interop test runs the real OpenTelemetry Collector: always build it here.
-BRAID_SKIP_COLLECTOR=0 bash scripts/setup.sh || { echo "set-up failed"; exit 1; }
+# The suite's interop test runs the real OpenTelemetry Collector: always build it here; the
+# browser tests need Debian's Chromium.
+BRAID_SKIP_COLLECTOR=0 BRAID_WITH_TEST_TOOLS=1 bash scripts/setup.sh || { echo "set-up failed"; exit 1; }
 bash scripts/services.sh start || { echo "starting Kafka/Redis failed"; exit 1; }
 echo "[test] set-up and services took $(( $(date +%s) - started ))s"
 

@@ -17,7 +17,7 @@ import path from "node:path";
 import { Session } from "chdb";
 import type { EncodedBlock, TableColumn } from "./native-format.js";
 import { columnsSql, NativeTables, quoteIdentifier, quoteString } from "./native-tables.js";
-import { encodeRowsForInsert } from "./row-encoding.js";
+import { serializeRowsForInsert } from "./row-encoding.js";
 import { StoreError, assertIdentifier, withDatabase, type InsertOptions, type QueryParams, type Store } from "./store.js";
 
 const spillPrefix = "braid-chdb-";
@@ -73,7 +73,7 @@ export class ChdbStore implements Store {
     if (rows.length === 0) return;
     const block = await this.tables.encode(table, rows);
     if (block) return this.insertEncoded(table, block, options);
-    const body = Buffer.from(encodeRowsForInsert(table, rows).map((row) => JSON.stringify(row)).join("\n"));
+    const body = Buffer.from(serializeRowsForInsert(table, rows));
     const settings: Record<string, string | number> = {};
     if (options.dedupToken) settings.insert_deduplication_token = options.dedupToken;
     try {

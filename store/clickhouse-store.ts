@@ -1,7 +1,8 @@
 // A ClickHouse server through the official @clickhouse/client (docker-compose, production,
 // clusters). Same SQL and the same parameter binding as the embedded chDB driver.
+import { readFileSync } from "node:fs";
 import { Readable } from "node:stream";
-import { createClient, type ClickHouseClient } from "@clickhouse/client";
+import { ClickHouseLogLevel, createClient, type ClickHouseClient } from "@clickhouse/client";
 import type { EncodedBlock, TableColumn } from "./native-format.js";
 import { columnsSql, NativeTables, quoteIdentifier, quoteString } from "./native-tables.js";
 import { encodeRowsForInsert } from "./row-encoding.js";
@@ -13,6 +14,23 @@ export interface ClickHouseStoreOptions {
   username?: string;
   password?: string;
   requestTimeoutMs?: number;
+  /** PEM files for an https:// URL: the CA that signed the server's certificate, and a client certificate (needs the CA). */
+  tls?: { caFile?: string; certFile?: string; keyFile?: string };
+}
+
+/** @clickhouse/client's TLS options from PEM files; undefined for the system CAs. */
+export function clickhouseTls(tls: ClickHouseStoreOptions["tls"]): { ca_cert: Buffer; cert?: Buffer; key?: Buffer } | undefined {
+  if (!tls?.caFile && !tls?.certFile && !tls?.keyFile) return undefined;
+  if (Boolean(tls.certFile) !== Boolean(tls.keyFile)) throw new StoreError("connect", "ClickHouse TLS: a client certificate needs both certFile and keyFile");
+  if (!tls.caFile) throw new StoreError("connect", "ClickHouse TLS: a client certificate needs caFile as well (the CA that signed the server's certificate)");
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new StoreError("connect", `ClickHouse TLS: cannot read the ${what} ${file}: ${(err as NodeJS.ErrnoException).code ?? (err as Error).message}`);
+    }
+  };
+  return { ca_cert: read(tls.caFile, "CA file"), ...(tls.certFile && tls.keyFile ? { cert: read(tls.certFile, "certificate"), key: read(tls.keyFile, "key") } : {}) };
 }
 
 export class ClickHouseStore implements Store {
@@ -28,6 +46,9 @@ export class ClickHouseStore implements Store {
       username: options.username,
       password: options.password,
       request_timeout: options.requestTimeoutMs ?? 30_000,
+      tls: clickhouseTls(options.tls),
+      // Failures reach Braid's own logs as StoreErrors; the client's console logger would print them again, outside pino.
+      log: { level: ClickHouseLogLevel.OFF },
       clickhouse_settings: { output_format_json_quote_64bit_integers: 1, date_time_output_format: "iso", date_time_input_format: "best_effort" },
     });
     this.tables = new NativeTables((table) => this.query<TableColumn>(columnsSql, { database: this.database, table }));

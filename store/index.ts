@@ -3,5 +3,7 @@ export { StoreError, assertIdentifier, isStoreRejection, withDatabase } from "./
 export { classifyStoreError, clickhouseErrorOf, type StoreFailure, type StoreFailureKind } from "./errors.js";
 export { ChdbStore } from "./chdb-store.js";
 export { ClickHouseStore, type ClickHouseStoreOptions } from "./clickhouse-store.js";
-export { migrate, loadMigrations, migrationsDir, type Migration } from "./migrate.js";
-export { openStore, type StoreSettings } from "./open.js";
+export { migrate, loadMigrations, migrationsDir, appliedMigrations, type Migration, type MigrateOptions } from "./migrate.js";
+export { CURRENT_LAYOUT, LEGACY_LAYOUT, LAYOUTS, LAYOUT_TABLES, detectLayout, recordedLayout, type StoreLayout, type LayoutReport, type RecordedLayout } from "./layout.js";
+export { openStore, connectStore, type StoreSettings } from "./open.js";
+export { upgradeLayout, describeUpgradeEvent, type UpgradeEvent, type UpgradeOptions, type UpgradeResult } from "./layout-upgrade.js";

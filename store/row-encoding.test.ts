@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { encodeRowsForInsert, floatForJson, nanosToDateTimeText } from "./row-encoding.js";
+import { encodeRowsForInsert, floatForJson, nanosToDateTimeText, serializeRowsForInsert } from "./row-encoding.js";
 
 describe("row encoding for ClickHouse", () => {
   it("writes nanosecond times as exact UTC text, 0 included", () => {
@@ -43,5 +43,16 @@ describe("row encoding for ClickHouse", () => {
     expect(row.StartTimeUnix).toBe("0");
     const other = [{ OnsetAt: 1700000000 }];
     expect(encodeRowsForInsert("braid_anomalies", other)).toBe(other);
+  });
+
+  it("serializes to the same JSON lines as encoding copies, and leaves the caller's rows as they were", () => {
+    const rows = [
+      { TimeUnix: "1700000000000000000", StartTimeUnix: "0", Value: -Infinity, "Exemplars.TimeUnix": ["5"], "Exemplars.Value": [NaN], MetricName: "a" },
+      { TimeUnix: "1", StartTimeUnix: "2", Value: 1.5, "Exemplars.TimeUnix": [], "Exemplars.Value": [], MetricName: "b" },
+    ];
+    const before = JSON.stringify(rows);
+    expect(serializeRowsForInsert("otel_metrics_gauge", rows)).toBe(encodeRowsForInsert("otel_metrics_gauge", rows).map((r) => JSON.stringify(r)).join("\n"));
+    expect(JSON.stringify(rows)).toBe(before);
+    expect(rows[0]!.Value).toBe(-Infinity);
   });
 });

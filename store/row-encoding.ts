@@ -72,3 +72,42 @@ export function encodeRowsForInsert(table: string, rows: readonly object[]): rea
   if (!columns) return rows;
   return rows.map((row) => encodeRow(row as Record<string, unknown>, columns));
 }
+
+/**
+ * The rows of `table` as JSONEachRow text, encoded as encodeRowsForInsert does. For the embedded
+ * driver, which serializes right away: the few encoded columns are swapped in and back around
+ * JSON.stringify instead of copying every row (synchronous, so no one sees the swap).
+ */
+export function serializeRowsForInsert(table: string, rows: readonly object[]): string {
+  const columns = (encodedColumnsByTable as Record<string, EncodedColumns | undefined>)[table];
+  if (!columns) return rows.map((row) => JSON.stringify(row)).join("\n");
+  const lines = new Array<string>(rows.length);
+  const names = [...columns.times, ...columns.timeArrays, ...columns.floats, ...columns.floatArrays];
+  const saved = new Array<unknown>(names.length);
+  for (let r = 0; r < rows.length; r++) {
+    const row = rows[r] as Record<string, unknown>;
+    let i = 0;
+    for (const column of columns.times) {
+      saved[i++] = row[column];
+      if (column in row) row[column] = nanosToDateTimeText(row[column]);
+    }
+    for (const column of columns.timeArrays) {
+      saved[i++] = row[column];
+      if (column in row) row[column] = mapArray(row[column], nanosToDateTimeText);
+    }
+    for (const column of columns.floats) {
+      saved[i++] = row[column];
+      if (column in row) row[column] = floatForJson(row[column]);
+    }
+    for (const column of columns.floatArrays) {
+      saved[i++] = row[column];
+      if (hasNonFinite(row[column])) row[column] = mapArray(row[column], floatForJson);
+    }
+    try {
+      lines[r] = JSON.stringify(row);
+    } finally {
+      for (let k = 0; k < names.length; k++) if (names[k]! in row) row[names[k]!] = saved[k];
+    }
+  }
+  return lines.join("\n");
+}

@@ -2,8 +2,11 @@
 // records together. Known codes are one group each; UNKNOWN errors are grouped by fingerprint,
 // so new kinds of error show up as separate rows that can be promoted into the glossary.
 import type { Store } from "../../store/index.js";
+import { tenantCondition } from "../caller.js";
 
 export interface ErrorCountFilter {
+  /** The caller's tenant ('*': all). */
+  tenant: string;
   fromMs: number;
   toMs: number;
   service?: string;
@@ -35,6 +38,7 @@ export const SAMPLE_MESSAGES = 3;
 // Both tables filtered on their time keys first (logs: TimestampTime, the primary key column).
 /** The same filters on spans and on logs: error rows only, then the optional request filters. */
 const errorFilters = `ErrorCode != ''
+    AND ${tenantCondition()}
     AND ({service:String} = '' OR ServiceName = {service:String})
     AND ({language:String} = '' OR SourceLanguage = {language:String})
     AND ({code:String} = '' OR ErrorCode = {code:String})
@@ -79,6 +83,7 @@ interface RawErrorCount extends Omit<ErrorCount, "Count" | "SpanCount" | "LogCou
 
 export async function countErrors(store: Store, filter: ErrorCountFilter): Promise<ErrorCount[]> {
   const rows = await store.query<RawErrorCount>(errorsSql, {
+    tenant: filter.tenant,
     fromMs: filter.fromMs,
     toMs: filter.toMs,
     service: filter.service ?? "",

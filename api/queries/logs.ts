@@ -1,6 +1,9 @@
 import type { Store } from "../../store/index.js";
+import { tenantCondition } from "../caller.js";
 
 export interface LogFilter {
+  /** The caller's tenant ('*': all). */
+  tenant: string;
   fromSeconds: number;
   toSeconds: number;
   service?: string;
@@ -32,6 +35,7 @@ export async function searchLogs(store: Store, filter: LogFilter): Promise<LogRe
   return store.query<LogRecordOut>(
     `SELECT ${logColumns} FROM {{db}}.otel_logs
      WHERE TimestampTime >= toDateTime({from:UInt32}) AND TimestampTime < toDateTime({to:UInt32})
+       AND ${tenantCondition()}
        AND ({service:String} = '' OR ServiceName = {service:String})
        AND SeverityNumber >= {minSeverity:UInt8}
        AND ({code:String} = '' OR ErrorCode = {code:String})
@@ -39,6 +43,7 @@ export async function searchLogs(store: Store, filter: LogFilter): Promise<LogRe
        AND ({text:String} = '' OR positionCaseInsensitiveUTF8(Body, {text:String}) > 0)
      ORDER BY Timestamp DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     {
+      tenant: filter.tenant,
       from: filter.fromSeconds,
       to: filter.toSeconds,
       service: filter.service ?? "",
@@ -52,14 +57,14 @@ export async function searchLogs(store: Store, filter: LogFilter): Promise<LogRe
   );
 }
 
-/** The log lines of one trace, in time order (bounded by the trace's own time range). */
-export async function logsOfTrace(store: Store, traceId: string, fromNs: string, toNs: string, limit = 1000): Promise<LogRecordOut[]> {
+/** The log lines of one trace of `tenant`, in time order (bounded by the trace's own time range). */
+export async function logsOfTrace(store: Store, tenant: string, traceId: string, fromNs: string, toNs: string, limit = 1000): Promise<LogRecordOut[]> {
   return store.query<LogRecordOut>(
     `SELECT ${logColumns} FROM {{db}}.otel_logs
-     WHERE TraceId = {traceId:String}
+     WHERE TraceId = {traceId:String} AND ${tenantCondition()}
        AND Timestamp >= fromUnixTimestamp64Nano(toInt64({fromNs:String}) - 60000000000)
        AND Timestamp <= fromUnixTimestamp64Nano(toInt64({toNs:String}) + 60000000000)
      ORDER BY Timestamp LIMIT {limit:UInt32}`,
-    { traceId, fromNs, toNs, limit },
+    { tenant, traceId, fromNs, toNs, limit },
   );
 }

@@ -1,6 +1,7 @@
 // RED summaries and the service map, from the correlator's braid_red_10s view and edge table.
 import { peerAliases, readEdges, resolvePeer, type EdgeRow } from "../../correlator/index.js";
 import type { Store } from "../../store/index.js";
+import { tenantCondition } from "../caller.js";
 
 export interface NodeSummary {
   Node: string;
@@ -14,14 +15,15 @@ export interface NodeSummary {
   Operations: string[];
 }
 
-export async function nodeSummaries(store: Store, fromSeconds: number, toSeconds: number, nodeType?: "service" | "database"): Promise<NodeSummary[]> {
+/** RED per node of `tenant` ('*': all tenants, the same node name summed across them). */
+export async function nodeSummaries(store: Store, tenant: string, fromSeconds: number, toSeconds: number, nodeType?: "service" | "database"): Promise<NodeSummary[]> {
   const rows = await store.query<{ Node: string; NodeType: string; SourceLanguage: string; Calls: string; Errors: string; Q: number[]; Operations: string[] }>(
     `SELECT Node, NodeType, anyIf(SourceLanguage, SourceLanguage != '') AS SourceLanguage, sum(Calls) AS Calls, sum(Errors) AS Errors,
             quantilesTDigestMerge(0.5, 0.95, 0.99)(DurationQuantiles) AS Q, arraySort(groupUniqArray(100)(Operation)) AS Operations
      FROM {{db}}.braid_red_10s
-     WHERE Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({nodeType:String} = '' OR NodeType = {nodeType:String})
+     WHERE ${tenantCondition()} AND Bucket >= toDateTime({from:UInt32}) AND Bucket < toDateTime({to:UInt32}) AND ({nodeType:String} = '' OR NodeType = {nodeType:String})
      GROUP BY Node, NodeType ORDER BY Node`,
-    { from: fromSeconds, to: toSeconds, nodeType: nodeType ?? "" },
+    { tenant, from: fromSeconds, to: toSeconds, nodeType: nodeType ?? "" },
   );
   const ms = (ns: number | undefined) => Math.round(Number(ns ?? 0) / 1e3) / 1e3;
   return rows.map((row) => ({
@@ -37,8 +39,8 @@ export async function nodeSummaries(store: Store, fromSeconds: number, toSeconds
   }));
 }
 
-export async function serviceMapEdges(store: Store, fromSeconds: number, toSeconds: number) {
-  return readEdges(store, fromSeconds, toSeconds);
+export async function serviceMapEdges(store: Store, tenant: string, fromSeconds: number, toSeconds: number) {
+  return readEdges(store, fromSeconds, toSeconds, tenant);
 }
 
 /**

@@ -2,7 +2,7 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { readOutbox, type AlertInstance } from "../../correlator/alerting/index.js";
+import { readActiveSilences, readOutbox, silencedBy, type AlertInstance, type Silence } from "../../correlator/alerting/index.js";
 import type { ApiDeps } from "../deps.js";
 import { paginationFields } from "../params.js";
 import { alertTransitions, listAlerts, listSlos } from "../queries/alerts.js";
@@ -25,18 +25,20 @@ export const Alert = z.object({
   Labels: z.record(z.string(), z.string()),
   Annotations: z.record(z.string(), z.string()),
   Services: z.array(z.string()),
+  SilencedBy: z.array(z.string()).describe("Ids of the silences that mute this alert's notifications now"),
   Links: z.object({
     Incidents: z.array(z.object({ IncidentId: z.string(), Href: z.string() })),
     Rule: z.string(),
   }),
 });
 
-export function apiAlert(alert: AlertInstance): z.infer<typeof Alert> {
+export function apiAlert(alert: AlertInstance, silences: readonly Silence[] = []): z.infer<typeof Alert> {
   const since = alert.state === "firing" ? alert.firedAt : alert.state === "pending" ? alert.activeAt : alert.state === "resolved" ? alert.resolvedAt : alert.lastEvalAt;
   return {
     Fingerprint: alert.fingerprint, RuleId: alert.ruleId, RuleName: alert.ruleName, Tenant: alert.tenant, State: alert.state,
     Since: iso(since), ActiveAt: iso(alert.activeAt), FiredAt: iso(alert.firedAt), ResolvedAt: iso(alert.resolvedAt), LastEvaluation: iso(alert.lastEvalAt)!,
     Value: alert.value, Labels: alert.labels, Annotations: alert.annotations, Services: alert.services,
+    SilencedBy: alert.state === "firing" ? silencedBy(silences, alert, Math.floor(Date.now() / 1000)) : [],
     Links: { Incidents: alert.incidentIds.map((id) => ({ IncidentId: id, Href: `/api/v1/incidents/${id}` })), Rule: `/api/v1/rules/${encodeURIComponent(alert.ruleName)}` },
   };
 }
@@ -107,7 +109,8 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     async (request) => {
       const { limit, offset, state, rule, service } = request.query;
       const { total, alerts } = await listAlerts(deps.store, { tenant: request.caller.tenant, state, rule, service, limit, offset });
-      return { Total: total, Limit: limit, Offset: offset, Alerts: alerts.map(apiAlert) };
+      const silences = await readActiveSilences(deps.store, Math.floor(Date.now() / 1000));
+      return { Total: total, Limit: limit, Offset: offset, Alerts: alerts.map((a) => apiAlert(a, silences)) };
     },
   );
 
@@ -131,7 +134,8 @@ export async function alertRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       const alert = alerts.find((a) => request.query.rule === undefined || a.ruleId === request.query.rule);
       if (!alert) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `alert ${request.params.fingerprint} was not found` });
       const transitions = (await alertTransitions(deps.store, request.caller.tenant, alert.fingerprint)).filter((t) => t.RuleId === alert.ruleId);
-      return { ...apiAlert(alert), Transitions: transitions.map((t) => ({ At: iso(Number(t.At))!, From: t.FromState, To: t.ToState, Value: t.Value })) };
+      const silences = await readActiveSilences(deps.store, Math.floor(Date.now() / 1000));
+      return { ...apiAlert(alert, silences), Transitions: transitions.map((t) => ({ At: iso(Number(t.At))!, From: t.FromState, To: t.ToState, Value: t.Value })) };
     },
   );
 

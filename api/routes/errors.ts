@@ -65,7 +65,7 @@ export async function errorsRoutes(app: FastifyInstance, deps: ApiDeps): Promise
     async (request) => {
       const { fromMs, toMs } = resolveRange(request.query);
       const { service, language, code, fingerprint, limit } = request.query;
-      const groups = await countErrors(deps.store, { fromMs, toMs, service, language, code, fingerprint, limit });
+      const groups = await countErrors(deps.store, { tenant: request.caller.tenant, fromMs, toMs, service, language, code, fingerprint, limit });
       return {
         From: new Date(fromMs).toISOString(),
         To: new Date(toMs).toISOString(),

@@ -37,14 +37,18 @@ async function runCheck(check: HealthCheck) {
 export async function healthRoutes(app: FastifyInstance, options: { checks: HealthCheck[]; registry: Registry }): Promise<void> {
   app.withTypeProvider<ZodTypeProvider>().get(
     "/healthz",
-    { schema: { summary: "Reachability of Kafka, Redis and the store; 503 when any is down", tags: ["operations"], response: { 200: HealthResponse, 503: HealthResponse } } },
+    {
+      config: { public: true },
+      schema: { summary: "Reachability of Kafka, Redis and the store; 503 when any is down (open: no key needed)", tags: ["operations"], response: { 200: HealthResponse, 503: HealthResponse } },
+    },
     async (_request, reply) => {
       const results = await Promise.all(options.checks.map(async (check) => [check.name, await runCheck(check)] as const));
       const healthy = results.every(([, result]) => result.ok);
       return reply.code(healthy ? 200 : 503).send({ status: healthy ? "ok" : "degraded", checks: Object.fromEntries(results) });
     },
   );
-  app.get("/metrics", { schema: { hide: true } }, async (_request, reply) => {
+  // Process-wide figures of every tenant: an operator key, or the separate listener (api.metricsPort).
+  app.get("/metrics", { schema: { hide: true }, config: { scope: "read", operatorOnly: true } }, async (_request, reply) => {
     reply.header("content-type", options.registry.contentType);
     return options.registry.metrics();
   });

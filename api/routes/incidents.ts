@@ -47,13 +47,14 @@ const IncidentSummary = z.object({
   TopRootCause: RootCause.nullable(),
 });
 
-const Anomaly = z.object({
+export const AnomalyOut = z.object({
   AnomalyId: z.string(),
   Node: z.string(),
   NodeType: z.string(),
   Operation: z.string(),
   Kind: z.string(),
   OnsetAt: z.string(),
+  DetectedAt: z.string(),
   LastSeenAt: z.string(),
   Score: z.number(),
   Observed: z.number().describe("Error ratio (0..1) or p95 latency in ms over the detection window"),
@@ -77,8 +78,11 @@ const IncidentDetail = IncidentSummary.extend({
   Operations: z.array(z.string()),
   RootCauses: z.array(RootCause),
   Causes: z.array(Cause).describe("Independent causes (disjoint error traces, or far apart with different codes), largest first; one for a single fault"),
+  Changes: z
+    .array(z.object({ ChangeId: z.string(), Node: z.string(), At: z.string(), Kind: z.string(), What: z.string(), Detail: z.record(z.string(), z.string()) }))
+    .describe("Changes shortly before the onset: new service versions seen in the spans, announced deploys, config and feature-flag changes"),
   Timeline: z.array(z.object({ At: z.string(), Kind: z.string(), Message: z.string(), Detail: z.record(z.string(), z.unknown()) })),
-  Anomalies: z.array(Anomaly),
+  Anomalies: z.array(AnomalyOut),
   ExemplarTraceIds: z.array(z.string()),
   SampleLogs: z.array(z.object({ Timestamp: z.string(), ServiceName: z.string(), SeverityText: z.string(), Body: z.string(), TraceId: z.string(), ErrorCode: z.string() })),
   Alerts: z.array(Alert).describe("Alerts that fired while the incident was open, on its services"),
@@ -123,9 +127,9 @@ export function apiIncidentSummary(incident: Incident): z.infer<typeof IncidentS
   };
 }
 
-function apiAnomaly(a: Anomaly): z.infer<typeof Anomaly> {
+export function apiAnomaly(a: Anomaly): z.infer<typeof AnomalyOut> {
   return {
-    AnomalyId: a.anomalyId, Node: a.node, NodeType: a.nodeType, Operation: a.operation, Kind: a.kind, OnsetAt: iso(a.onsetAt), LastSeenAt: iso(a.lastSeenAt),
+    AnomalyId: a.anomalyId, Node: a.node, NodeType: a.nodeType, Operation: a.operation, Kind: a.kind, OnsetAt: iso(a.onsetAt), DetectedAt: iso(a.detectedAt), LastSeenAt: iso(a.lastSeenAt),
     Score: a.score, Observed: a.observed, Baseline: a.baseline, Calls: a.calls, Errors: a.errors, ErrorCodes: a.errorCodes,
   };
 }
@@ -136,6 +140,7 @@ const ListQuery = checkRange(
     ...paginationFields,
     status: z.enum(["open", "resolved"]).optional(),
     service: z.string().min(1).max(256).optional(),
+    code: z.string().regex(/^[A-Z][A-Z_]*(\.[A-Z0-9][A-Z0-9_]*)?$/, "a glossary code such as UNAVAILABLE.CONNECTION_REFUSED").optional().describe("Incidents whose errors include this glossary code"),
   }),
 );
 
@@ -153,8 +158,8 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
     },
     async (request) => {
       const { fromMs, toMs } = resolveRange(request.query);
-      const { limit, offset, status, service } = request.query;
-      const { total, incidents } = await listIncidents(deps.store, { status, service, fromSeconds: seconds(fromMs), toSeconds: seconds(toMs) + 1, limit, offset });
+      const { limit, offset, status, service, code } = request.query;
+      const { total, incidents } = await listIncidents(deps.store, { tenant: request.caller.tenant, status, service, code, fromSeconds: seconds(fromMs), toSeconds: seconds(toMs) + 1, limit, offset });
       return { Total: total, Limit: limit, Offset: offset, Incidents: incidents.map(apiIncidentSummary) };
     },
   );
@@ -170,13 +175,14 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
       },
     },
     async (request, reply) => {
-      const found = await getIncident(deps.store, request.params.incidentId);
+      const found = await getIncident(deps.store, request.caller.tenant, request.params.incidentId);
       if (!found) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `incident ${request.params.incidentId} was not found` });
       const { incident, events, anomalies } = found;
       return {
         ...apiIncidentSummary(incident),
         Operations: incident.operations,
         RootCauses: incident.rootCauses.map(apiRootCause),
+        Changes: (incident.changes ?? []).map((c) => ({ ChangeId: c.changeId, Node: c.node, At: iso(c.at), Kind: c.kind, What: c.what, Detail: c.detail })),
         Causes: (incident.causes ?? []).map((cause) => ({
           Node: cause.node, NodeType: cause.nodeType, ErrorCode: cause.errorCode, ErrorTraces: cause.errorTraces, Share: cause.share,
           RootCauses: cause.rootCauses.map(apiRootCause), ExemplarTraceIds: cause.exemplarTraceIds,
@@ -185,7 +191,7 @@ export async function incidentRoutes(app: FastifyInstance, deps: ApiDeps): Promi
         Anomalies: anomalies.map(apiAnomaly),
         ExemplarTraceIds: incident.exemplarTraceIds,
         SampleLogs: incident.sampleLogs.map((log) => ({ Timestamp: log.timestamp, ServiceName: log.serviceName, SeverityText: log.severityText, Body: log.body, TraceId: log.traceId, ErrorCode: log.errorCode })),
-        Alerts: (await alertsOfIncident(deps.store, request.caller.tenant, incident.incidentId)).map(apiAlert),
+        Alerts: (await alertsOfIncident(deps.store, request.caller.tenant, incident.incidentId)).map((a) => apiAlert(a)),
       };
     },
   );

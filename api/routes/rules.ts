@@ -93,13 +93,18 @@ export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     return { rule: compiled.rule, definition };
   }
 
-  async function conflict(rule: LoadedRule, allowApi: boolean) {
+  /** Why the rule cannot be written: a file rule or another API rule of the same name applies to the same tenant. */
+  async function conflict(rule: LoadedRule, replacing: boolean, callerTenant: string) {
     const files = rulesDir ? validateRuleDirectory(rulesDir).rules : [];
     const file = files.find((f) => collides(f.rule, rule.rule));
     if (file) return `a rule named ${rule.rule.name} is defined in the rule file ${file.file}; change it there`;
-    if (!allowApi) {
-      const existing = compileApiRules(await readApiRules(deps.store)).rules.find((r) => collides(r.rule, rule.rule));
-      if (existing) return `a rule named ${rule.rule.name} already exists (${existing.id})`;
+    const scope = rule.rule.tenant ?? allTenants;
+    for (const existing of compileApiRules(await readApiRules(deps.store)).rules) {
+      if (!collides(existing.rule, rule.rule)) continue;
+      const existingScope = existing.rule.tenant ?? allTenants;
+      // Replacing one's own rule is the point of PUT; an operator may also move a rule between scopes.
+      if (replacing && (existingScope === scope || callerTenant === allTenants)) continue;
+      return `a rule named ${rule.rule.name} already exists (${existing.id})`;
     }
     return undefined;
   }
@@ -113,7 +118,7 @@ export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     async (request, reply) => {
       const compiled = compileForCaller(request.body, request.caller.tenant);
       if ("error" in compiled) return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: compiled.error! });
-      const clash = await conflict(compiled.rule, false);
+      const clash = await conflict(compiled.rule, false, request.caller.tenant);
       if (clash) return reply.code(409).send({ statusCode: 409, error: "Conflict", message: clash });
       await writeApiRule(deps.store, { tenant: compiled.rule.rule.tenant ?? allTenants, name: compiled.rule.rule.name, definition: compiled.definition, updatedBy: request.caller.name });
       return reply.code(201).send(toApi(compiled.rule));
@@ -129,10 +134,15 @@ export async function ruleRoutes(app: FastifyInstance, deps: ApiDeps): Promise<v
     async (request, reply) => {
       const compiled = compileForCaller(request.body, request.caller.tenant, request.params.name);
       if ("error" in compiled) return reply.code(400).send({ statusCode: 400, error: "Bad Request", message: compiled.error! });
-      const clash = await conflict(compiled.rule, true);
+      const clash = await conflict(compiled.rule, true, request.caller.tenant);
       if (clash) return reply.code(409).send({ statusCode: 409, error: "Conflict", message: clash });
+      // A tenant key may not replace (and so remove) a rule that evaluates for every tenant.
+      const existing = await readApiRules(deps.store, request.caller.tenant);
+      if (request.caller.tenant !== allTenants && existing.some((old) => old.name === compiled.rule.rule.name && old.tenant === allTenants)) {
+        return reply.code(409).send({ statusCode: 409, error: "Conflict", message: `the rule ${compiled.rule.rule.name} applies to every tenant: only an operator key (tenant *) can replace it` });
+      }
       // Replacing a rule under another scope would leave the old one evaluating: remove it.
-      for (const old of await readApiRules(deps.store, request.caller.tenant)) {
+      for (const old of existing) {
         if (old.name === compiled.rule.rule.name && old.tenant !== (compiled.rule.rule.tenant ?? allTenants)) await writeApiRule(deps.store, { tenant: old.tenant, name: old.name, definition: {}, deleted: true, updatedBy: request.caller.name });
       }
       await writeApiRule(deps.store, { tenant: compiled.rule.rule.tenant ?? allTenants, name: compiled.rule.rule.name, definition: compiled.definition, updatedBy: request.caller.name });

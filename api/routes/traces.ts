@@ -1,10 +1,10 @@
 import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
-import { TraceIdHex } from "../../schemas/rows.js";
 import type { ApiDeps } from "../deps.js";
 import { logsOfTrace } from "../queries/logs.js";
-import { spansOfTrace } from "../queries/traces.js";
+import { spansOfTrace, type SpanRecord } from "../queries/traces.js";
+import { analyzeTrace, type AnalysisSpan } from "../trace-analysis.js";
 import { LogRecord } from "./logs.js";
 import { ErrorBody } from "../schemas.js";
 
@@ -13,8 +13,8 @@ const maxSpans = 10_000;
 const TraceParams = z.object({
   traceId: z
     .string()
-    .transform((value) => value.toLowerCase())
-    .pipe(TraceIdHex.refine((value) => value.length === 32 && value !== "0".repeat(32), "a non-zero trace id of 32 hex characters")),
+    .regex(/^(?!0{32}$)[0-9a-fA-F]{32}$/, "a non-zero trace id of 32 hex characters")
+    .transform((value) => value.toLowerCase()),
 });
 
 const SpanOut = z.object({
@@ -34,15 +34,62 @@ const SpanOut = z.object({
   ErrorMessage: z.string(),
   SourceLanguage: z.string(),
   Depth: z.number().int().describe("0 for a root; a span whose parent is missing from the trace is a root too"),
+  StartOffsetNs: z.number().int().describe("Start after clock-skew adjustment, nanoseconds from TraceStartNs"),
+  ClockSkewNs: z.number().int().describe("The clock-skew adjustment added to this span's start (0 when its clock agrees with its caller's)"),
+  CriticalPathNs: z.number().int().describe("This span's own time on the trace's critical path (0 when off the path)"),
   SpanAttributes: z.record(z.string(), z.string()),
   ResourceAttributes: z.record(z.string(), z.string()),
   Events: z.array(z.object({ Timestamp: z.string(), Name: z.string(), Attributes: z.record(z.string(), z.string()) })),
   Links: z.array(z.object({ TraceId: z.string(), SpanId: z.string() })),
 });
 
+const CriticalSection = z.object({
+  SpanId: z.string(),
+  ServiceName: z.string(),
+  SpanName: z.string(),
+  StartOffsetNs: z.number().int().describe("Nanoseconds from TraceStartNs"),
+  DurationNs: z.number().int(),
+});
+
+const LatencyAttribution = z.object({
+  TotalNs: z.number().int().describe("The root span's duration: the sum of every row below"),
+  Services: z.array(
+    z.object({
+      Node: z.string(),
+      NodeType: z.enum(["service", "database", "queue", "peer"]),
+      CriticalPathNs: z.number().int().describe("Own time of the node's spans on the critical path (a callee without spans of its own: the whole time of the calls to it)"),
+      Share: z.number().describe("CriticalPathNs / TotalNs, 0..1"),
+    }),
+  ),
+  Hops: z.array(
+    z.object({
+      Caller: z.string(),
+      Callee: z.string(),
+      CriticalPathNs: z.number().int().describe("Time the caller's call spans waited beyond the callee's own span (network, queues, serialization), or calls to a service of the trace that never answered"),
+      Share: z.number(),
+    }),
+  ),
+  Budgets: z.array(
+    z.object({
+      ServiceName: z.string(),
+      Operation: z.string().nullable().describe("null: the budget covers every operation of the service"),
+      Quantile: z.enum(["p50", "p95", "p99"]),
+      ThresholdMs: z.number(),
+      EntrySpanId: z.string().describe("The service's longest entry span (server, consumer or root) in this trace matching the budget"),
+      EntryMs: z.number(),
+      CriticalPathMs: z.number().describe("The service's own time on the critical path"),
+      Exceeded: z.boolean().describe("EntryMs > ThresholdMs"),
+    }),
+  ),
+});
+
 export const TraceResponse = z.object({
   TraceId: z.string(),
   SpanCount: z.number().int(),
+  TraceStartNs: z.string().describe("Start of the earliest span after clock-skew adjustment, nanoseconds since the Unix epoch"),
+  RootSpanId: z.string().describe("The span the critical path is computed from: the earliest span without a parent in the trace"),
+  CriticalPath: z.array(CriticalSection).describe("Sections of spans in time order, covering the root span without gaps: see docs/trace-analysis.md"),
+  LatencyAttribution,
   Services: z.array(z.object({ ServiceName: z.string(), SourceLanguage: z.string(), SpanCount: z.number().int(), ErrorCount: z.number().int() })),
   Truncated: z.boolean().describe(`True when the trace has more than ${maxSpans} spans and only the first are returned`),
   Spans: z.array(SpanOut),
@@ -54,7 +101,8 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     "/api/v1/traces/:traceId",
     {
       schema: {
-        summary: "All spans of one trace across services (start order, depth in the span tree, glossary code of each error) and the log lines of the trace",
+        summary:
+          "All spans of one trace across services (start order, depth in the span tree, glossary code of each error), its critical path, the latency attribution per service and hop against the configured budgets, and the log lines of the trace",
         tags: ["traces"],
         params: TraceParams,
         response: { 200: TraceResponse, 400: ErrorBody, 404: ErrorBody },
@@ -62,7 +110,7 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
     },
     async (request, reply) => {
       const { traceId } = request.params;
-      const rows = await spansOfTrace(deps.store, traceId, maxSpans + 1);
+      const rows = await spansOfTrace(deps.store, request.caller.tenant, traceId, maxSpans + 1);
       if (rows.length === 0) return reply.code(404).send({ statusCode: 404, error: "Not Found", message: `trace ${traceId} was not found` });
       const spans = rows.slice(0, maxSpans);
       const depthOf = spanDepths(spans);
@@ -71,7 +119,9 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
         const end = BigInt(span.TimestampNs) + BigInt(span.Duration);
         return end > max ? end : max;
       }, 0n);
-      const logs = await logsOfTrace(deps.store, traceId, firstNs, lastNs.toString());
+      const logs = await logsOfTrace(deps.store, request.caller.tenant, traceId, firstNs, lastNs.toString());
+      const analysis = analyzeTrace(spans.map(toAnalysisSpan), deps.latencyBudgets ?? [])!;
+      const byId = new Map(spans.map((span) => [span.SpanId, span]));
       const services = new Map<string, { ServiceName: string; SourceLanguage: string; SpanCount: number; ErrorCount: number }>();
       for (const span of spans) {
         const entry = services.get(span.ServiceName) ?? { ServiceName: span.ServiceName, SourceLanguage: span.SourceLanguage, SpanCount: 0, ErrorCount: 0 };
@@ -84,6 +134,30 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
         SpanCount: spans.length,
         Services: [...services.values()],
         Truncated: rows.length > maxSpans,
+        TraceStartNs: analysis.traceStartNs.toString(),
+        RootSpanId: analysis.rootSpanId,
+        CriticalPath: analysis.criticalPath.map((section) => ({
+          SpanId: section.spanId,
+          ServiceName: byId.get(section.spanId)?.ServiceName ?? "",
+          SpanName: byId.get(section.spanId)?.SpanName ?? "",
+          StartOffsetNs: section.startOffsetNs,
+          DurationNs: section.endOffsetNs - section.startOffsetNs,
+        })),
+        LatencyAttribution: {
+          TotalNs: analysis.attribution.totalNs,
+          Services: analysis.attribution.services.map((s) => ({ Node: s.node, NodeType: s.nodeType, CriticalPathNs: s.criticalPathNs, Share: s.share })),
+          Hops: analysis.attribution.hops.map((h) => ({ Caller: h.caller, Callee: h.callee, CriticalPathNs: h.criticalPathNs, Share: h.share })),
+          Budgets: analysis.attribution.budgets.map((b) => ({
+            ServiceName: b.service,
+            Operation: b.operation,
+            Quantile: b.quantile,
+            ThresholdMs: b.thresholdMs,
+            EntrySpanId: b.entrySpanId,
+            EntryMs: b.entryMs,
+            CriticalPathMs: b.criticalPathMs,
+            Exceeded: b.exceeded,
+          })),
+        },
         Spans: spans.map((span) => ({
           TraceId: span.TraceId,
           SpanId: span.SpanId,
@@ -101,6 +175,9 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
           ErrorMessage: span.ErrorMessage,
           SourceLanguage: span.SourceLanguage,
           Depth: depthOf.get(span.SpanId) ?? 0,
+          StartOffsetNs: Number(BigInt(span.TimestampNs) + BigInt(analysis.clockSkewNs.get(span.SpanId) ?? 0) - analysis.traceStartNs),
+          ClockSkewNs: analysis.clockSkewNs.get(span.SpanId) ?? 0,
+          CriticalPathNs: analysis.criticalNsBySpan.get(span.SpanId) ?? 0,
           SpanAttributes: span.SpanAttributes,
           ResourceAttributes: span.ResourceAttributes,
           Events: span["Events.Name"].map((name, i) => ({
@@ -114,6 +191,23 @@ export async function traceRoutes(app: FastifyInstance, deps: ApiDeps): Promise<
       };
     },
   );
+}
+
+/** The fields the critical-path analysis reads; a span's clock is its service's on its host. */
+function toAnalysisSpan(span: SpanRecord): AnalysisSpan {
+  const host = span.ResourceAttributes["host.name"] || span.ResourceAttributes["service.instance.id"] || "";
+  return {
+    spanId: span.SpanId,
+    parentSpanId: span.ParentSpanId,
+    serviceName: span.ServiceName,
+    spanName: span.SpanName,
+    spanKind: span.SpanKind,
+    startNs: BigInt(span.TimestampNs),
+    durationNs: BigInt(span.Duration),
+    peer: span.Peer,
+    peerType: span.PeerType,
+    clockKey: `${span.ServiceName}\u0000${host}`,
+  };
 }
 
 /** Depth of each span in its trace's tree; orphans (parent not received) count as roots. */

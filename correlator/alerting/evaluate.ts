@@ -257,17 +257,51 @@ export function step(rule: AlertRule, prev: AlertInstance | undefined, obs: { ac
   return { state: "resolved", ...base, keepFiringSince: null, resolvedAt: at };
 }
 
+/** A request's rows by service (service series) or caller (edges), built once per tick. */
+export class SeriesIndex {
+  private readonly indexes = new Map<string, Map<string, SeriesRow[]>>();
+
+  constructor(private readonly series: SeriesSnapshot) {}
+
+  /** The rows a rule can match: those of its service or caller when it names one, else all. */
+  rowsFor(rule: AlertRule, key: string): SeriesRow[] | undefined {
+    const rows = this.series.get(key);
+    if (!rows) return undefined;
+    const wanted = rule.target.edge ? rule.target.edge.caller : rule.target.service;
+    if (wanted === undefined) return rows;
+    let index = this.indexes.get(key);
+    if (!index) {
+      index = new Map();
+      for (const row of rows) {
+        const by = row.caller || row.service;
+        let list = index.get(by);
+        if (!list) index.set(by, (list = []));
+        list.push(row);
+      }
+      this.indexes.set(key, index);
+    }
+    return index.get(wanted) ?? [];
+  }
+}
+
 /** Evaluates every rule at `at`. */
 export function evaluateRules(input: EvaluationInput): EvaluationResult {
   const { at } = input;
   const result: EvaluationResult = { instances: [], transitions: [], slos: [], problems: [] };
+  const index = new SeriesIndex(input.series);
+  const previousByRule = new Map<string, AlertInstance[]>();
+  for (const prev of input.previous.values()) {
+    let list = previousByRule.get(prev.ruleId);
+    if (!list) previousByRule.set(prev.ruleId, (list = []));
+    list.push(prev);
+  }
 
   for (const loaded of input.rules) {
     const { rule, id: ruleId } = loaded;
     const windowGroups = new Map<number, Map<string, GroupStats>>();
     for (const windowSeconds of ruleWindows(rule)) {
       const request: SeriesRequest = { family: ruleFamily(rule), source: rule.source, metrics: ruleMetrics(rule, input.defaults), windowSeconds };
-      const rows = input.series.get(seriesRequestKey(request));
+      const rows = index.rowsFor(rule, seriesRequestKey(request));
       if (!rows) {
         result.problems.push({ ruleId, message: `no series were read for a ${formatDuration(windowSeconds)} window` });
         continue;
@@ -293,7 +327,7 @@ export function evaluateRules(input: EvaluationInput): EvaluationResult {
 
     // Instances seen before but without data now are evaluated as "condition does not hold".
     const fingerprints = new Set(observed.keys());
-    for (const prev of input.previous.values()) if (prev.ruleId === ruleId) fingerprints.add(prev.fingerprint);
+    for (const prev of previousByRule.get(ruleId) ?? []) fingerprints.add(prev.fingerprint);
 
     for (const fp of [...fingerprints].sort()) {
       const key = instanceKey(ruleId, fp);

@@ -4,7 +4,7 @@
 // (series.ts), durable state (state.ts), the notifier (notify/), and the BullMQ wiring (worker.ts).
 export { startAlerting, alertingMetrics, type AlertingDeps, type AlertingHandle } from "./worker.js";
 export { runAlertTick, readSnapshot, type TickResult } from "./processor.js";
-export { evaluateRules, step, burnRate, seriesRequests, seriesRequestKey, ruleFamily, ruleWindows, instanceKey, type EvaluationInput } from "./evaluate.js";
+export { evaluateRules, SeriesIndex, step, burnRate, seriesRequests, seriesRequestKey, ruleFamily, ruleWindows, instanceKey, type EvaluationInput } from "./evaluate.js";
 export { validateRuleDirectory, parseRuleFile, compileRule, ruleIdOf, RuleDirectoryWatcher, type RuleProblem, type RuleFileReport, type RuleDirectoryReport } from "./rule-files.js";
 export { RuleCatalogLoader, readApiRules, writeApiRule, compileApiRules, mergeCatalogs, collides, type RuleCatalog, type ApiRuleRecord } from "./catalog.js";
 export { alertColumns, toAlertInstance, readLiveAlerts } from "./state.js";

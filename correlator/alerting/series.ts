@@ -112,23 +112,54 @@ async function rollupMetrics(store: Store, from: number, to: number, serverMetri
   );
 }
 
-/** Recomputes the hourly sums of the hours touching [from, to). */
-async function rollupHours(store: Store, from: number, to: number): Promise<void> {
-  const hourFrom = Math.floor(from / 3600) * 3600;
-  const hourTo = Math.ceil(to / 3600) * 3600;
+/** Sums one hour of both 10-second tables into braid_alert_series_1h. */
+async function rollupHour(store: Store, hour: number): Promise<void> {
   await store.exec(
     `INSERT INTO {{db}}.braid_alert_series_1h (Family, Source, Metric, Tenant, Service, Operation, Caller, Callee, ResourceHash, Resource, Hour, Calls, Errors, Latency)
-     SELECT Family, Source, Metric, Tenant, Service, Operation, Caller, Callee, ResourceHash, any(Resource), toStartOfHour(Bucket) AS Hour, sum(Calls), sum(Errors), sumMap(Latency)
+     SELECT Family, Source, Metric, Tenant, Service, Operation, Caller, Callee, ResourceHash, any(Resource), toDateTime({hour:UInt32}), sum(Calls), sum(Errors), sumMap(Latency)
      FROM (
-       SELECT 'service' AS Family, 'spans' AS Source, '' AS Metric, Tenant, ServiceName AS Service, Operation, '' AS Caller, '' AS Callee, ResourceHash, Resource, Bucket, Calls, Errors, Latency
-       FROM {{db}}.braid_alert_spans_10s WHERE Bucket >= toDateTime({hourFrom:UInt32}) AND Bucket < toDateTime({hourTo:UInt32})
+       SELECT 'service' AS Family, 'spans' AS Source, '' AS Metric, Tenant, ServiceName AS Service, Operation, '' AS Caller, '' AS Callee, ResourceHash, Resource, Calls, Errors, Latency
+       FROM {{db}}.braid_alert_spans_10s WHERE Bucket >= toDateTime({hour:UInt32}) AND Bucket < toDateTime({hour:UInt32} + 3600)
        UNION ALL
-       SELECT Family, Source, Metric, Tenant, Service, Operation, Caller, Callee, ResourceHash, Resource, Bucket, Calls, Errors, Latency
-       FROM {{db}}.braid_alert_rollup_10s FINAL WHERE Bucket >= toDateTime({hourFrom:UInt32}) AND Bucket < toDateTime({hourTo:UInt32})
+       SELECT Family, Source, Metric, Tenant, Service, Operation, Caller, Callee, ResourceHash, Resource, Calls, Errors, Latency
+       FROM {{db}}.braid_alert_rollup_10s FINAL WHERE Bucket >= toDateTime({hour:UInt32}) AND Bucket < toDateTime({hour:UInt32} + 3600)
      )
-     GROUP BY Family, Source, Metric, Tenant, Service, Operation, Caller, Callee, ResourceHash, Hour`,
-    { hourFrom, hourTo },
+     GROUP BY Family, Source, Metric, Tenant, Service, Operation, Caller, Callee, ResourceHash`,
+    { hour },
   );
+  await store.insert("braid_alert_hours_done", [{ Hour: hour }]);
+}
+
+/** How far back missed hours are summed (the 10-second tables keep four days). */
+const hourBackfillSeconds = 4 * 86_400;
+/** At most this many hours per tick, newest first, so a long backfill never stalls evaluation. */
+const hoursPerTick = 3;
+
+/** The first hour not yet final at `to`: hours before it are read from braid_alert_series_1h. */
+export const firstOpenHour = (to: number) => Math.floor((to - rollupLookbackSeconds) / 3600) * 3600;
+
+/** Sums the final hours that are not summed yet. */
+async function rollupHours(store: Store, to: number): Promise<void> {
+  const open = firstOpenHour(to);
+  const from = Math.floor((open - hourBackfillSeconds) / 3600) * 3600;
+  const done = new Set(
+    (await store.query<{ Hour: number }>(`SELECT toUnixTimestamp(Hour) AS Hour FROM {{db}}.braid_alert_hours_done WHERE Hour >= toDateTime({from:UInt32})`, { from })).map((r) => Number(r.Hour)),
+  );
+  const todo: number[] = [];
+  for (let hour = open - 3600; hour >= from; hour -= 3600) if (!done.has(hour)) todo.push(hour);
+  if (todo.length === 0) return;
+  // Hours before the oldest 10-second bucket have nothing to sum: mark them at once.
+  const [oldest] = await store.query<{ Spans: number; Rollup: number }>(
+    `SELECT (SELECT toUnixTimestamp(min(Bucket)) FROM {{db}}.braid_alert_spans_10s WHERE Bucket >= toDateTime({from:UInt32})) AS Spans,
+            (SELECT toUnixTimestamp(min(Bucket)) FROM {{db}}.braid_alert_rollup_10s WHERE Bucket >= toDateTime({from:UInt32})) AS Rollup`,
+    { from },
+  );
+  // min() of no rows is 0: a table without data in the range does not count.
+  const firsts = [Number(oldest?.Spans ?? 0), Number(oldest?.Rollup ?? 0)].filter((t) => t > 0);
+  const first = firsts.length > 0 ? Math.floor(Math.min(...firsts) / 3600) * 3600 : Number.POSITIVE_INFINITY;
+  const empty = todo.filter((hour) => hour < first);
+  if (empty.length > 0) await store.insert("braid_alert_hours_done", empty.map((Hour) => ({ Hour })));
+  for (const hour of todo.filter((h) => !empty.includes(h)).slice(0, hoursPerTick)) await rollupHour(store, hour);
 }
 
 export interface RollupOptions {
@@ -143,7 +174,7 @@ export async function refreshRollups(store: Store, to: number, options: RollupOp
   const from = to - rollupLookbackSeconds;
   await rollupSpanEdges(store, from, to);
   await rollupMetrics(store, from, to, options.serverMetrics, options.clientMetrics);
-  if (options.hours) await rollupHours(store, from, to);
+  if (options.hours) await rollupHours(store, to);
 }
 
 interface SeriesDbRow {
@@ -175,12 +206,13 @@ function toHistogram(latency: Record<string, string>): Histogram {
 const outputColumns = "Tenant, Service, Operation, Caller, Callee, any(Resource) AS Resource, sum(Calls) AS Calls, sum(Errors) AS Errors, sumMap(Latency) AS Latency";
 const groupColumns = "Tenant, Service, Operation, Caller, Callee, ResourceHash";
 
-/** One request's series merged over [end − window, end). Windows above six hours start on the hour. */
+/** One request's series merged over [end − window, end). Windows above six hours start on the hour (hourly sums). */
 export async function readSeries(store: Store, request: SeriesRequest, end: number): Promise<SeriesRow[]> {
   const start = end - request.windowSeconds;
   const long = request.windowSeconds > maxFineWindowSeconds;
-  const fineFrom = long ? Math.floor(end / 3600) * 3600 : start;
-  const params = { fineFrom, end, hourFrom: Math.floor(start / 3600) * 3600, hourTo: Math.floor(end / 3600) * 3600, family: request.family, source: request.source, metrics: request.metrics };
+  // Hours that are final come from the hourly sums, the rest from the 10-second buckets.
+  const fineFrom = long ? firstOpenHour(end) : start;
+  const params = { fineFrom, end, hourFrom: Math.floor(start / 3600) * 3600, hourTo: fineFrom, family: request.family, source: request.source, metrics: request.metrics };
   const fine =
     request.family === "service" && request.source === "spans"
       ? `SELECT Tenant, ServiceName AS Service, Operation, '' AS Caller, '' AS Callee, ResourceHash, Resource, Calls, Errors, Latency

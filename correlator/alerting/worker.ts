@@ -72,6 +72,7 @@ export async function startAlerting(deps: AlertingDeps): Promise<AlertingHandle>
   const prefix = deps.queuePrefix;
   const evaluateQueue = new Queue<TickData>(evaluateQueueName, { connection: open(), prefix });
   const deliverQueue = new Queue<DeliveryJob>(deliverQueueName, { connection: open(), prefix });
+  for (const queue of [evaluateQueue, deliverQueue]) queue.on("error", (err) => log.warn({ err: err.message }, "alert queue error"));
   const metrics = alertingMetrics(deps.registry);
   const catalog = new RuleCatalogLoader(store, settings.rulesDir);
   const notifier = new Notifier({ store, settings, logger: log, metrics, queue: deliverQueue, externalUrl: settings.externalUrl ?? deps.externalUrl ?? "http://127.0.0.1:8080" });

@@ -10,8 +10,12 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { Kafka, logLevel } from "kafkajs";
-import { parseScenarioYaml, type Scenario, type ScenarioFault } from "../../schemas/scenario.js";
+import type { Scenario, ScenarioFault } from "../../schemas/scenario.js";
 import { freePort, sleep, startChild, stopChild, waitHealthy, type Child } from "./processes.js";
+import { readScenario } from "./systems.js";
+
+/** The shop's Rust services (their default service.version is the crate's, 0.1.0; the Go ones say 1.4.2). */
+const rustServices = new Set(["payments", "inventory"]);
 
 export const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 
@@ -29,9 +33,34 @@ export interface Topics {
   metrics: string;
   logs: string;
   appLogs: string;
+  /** Change events (deploys announced the way a CI/CD pipeline would). */
+  changes: string;
 }
 
-export const defaultTopics: Topics = { spans: "otlp_spans", metrics: "otlp_metrics", logs: "otlp_logs", appLogs: "app_logs" };
+export const defaultTopics: Topics = { spans: "otlp_spans", metrics: "otlp_metrics", logs: "otlp_logs", appLogs: "app_logs", changes: "braid_changes" };
+
+/** Announces a deploy on the changes topic, as a CI/CD pipeline would (schemas/changes.ts). */
+export async function announceDeploy(brokers: string[], topic: string, deploy: { service: string; version: string; previousVersion?: string; at: Date; scenario: string }): Promise<void> {
+  const kafka = new Kafka({ clientId: "braid-scenario-runner", brokers, logLevel: logLevel.NOTHING, retry: { retries: 3 } });
+  const producer = kafka.producer({ allowAutoTopicCreation: true });
+  await producer.connect();
+  try {
+    const event = {
+      id: `${deploy.scenario}-${deploy.service}-${deploy.version}-${deploy.at.getTime()}`,
+      time: deploy.at.toISOString(),
+      service: deploy.service,
+      kind: "deploy",
+      version: deploy.version,
+      ...(deploy.previousVersion ? { previous_version: deploy.previousVersion } : {}),
+      description: `${deploy.service} ${deploy.version} rolled out`,
+      author: "scenario-runner",
+      source: "braid-scenario-runner",
+    };
+    await producer.send({ topic, acks: -1, messages: [{ key: event.id, value: JSON.stringify(event), headers: { "content-type": "application/json" } }] });
+  } finally {
+    await producer.disconnect().catch(() => {});
+  }
+}
 
 export interface RunOptions {
   /** Kafka bootstrap brokers (default BRAID_KAFKA_BROKERS, else 127.0.0.1:9092). */
@@ -67,6 +96,12 @@ export interface FaultRun extends ScenarioFault {
   endedAt: Date;
 }
 
+/** What a service is told about a fault: the scenario's fields the services do not know are the runner's. */
+export function faultBody(fault: ScenarioFault, scale: number): Record<string, unknown> {
+  const { start_s: _start, duration_s, deploy: _deploy, background: _background, ...rest } = fault;
+  return { ...rest, duration_s: duration_s * scale };
+}
+
 export interface ServiceRun {
   name: string;
   url: string;
@@ -88,6 +123,8 @@ export interface RunResult {
   topicMessages: Record<string, number> | undefined;
   aborted: boolean;
   logDir: string;
+  /** CPU seconds (user + system) each emitter process used while the load ran. */
+  cpuSeconds?: Record<string, number>;
 }
 
 const execFileAsync = promisify(execFile);
@@ -130,10 +167,30 @@ async function topicEndOffsets(brokers: string[], topics: string[]): Promise<Rec
   }
 }
 
-/** Runs one scenario: a file path or an already parsed Scenario. */
+/** CPU seconds (user + system) a process has used so far, from /proc (Linux). */
+export function processCpuSeconds(pid: number | undefined): number | undefined {
+  if (pid === undefined) return undefined;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Runs one scenario: a file path or an already parsed Scenario, on the shop or a topology. */
 export async function runScenario(file: string | Scenario, options: RunOptions = {}): Promise<RunResult> {
+  const scenario = typeof file === "string" ? readScenario(file) : file;
+  if (scenario.system !== "shop") {
+    const { runTopologyScenario } = await import("./topology.js");
+    return runTopologyScenario(scenario, { ...options, file: typeof file === "string" ? file : undefined });
+  }
+  return runShopScenario(scenario, typeof file === "string" ? file : undefined, options);
+}
+
+async function runShopScenario(scenario: Scenario, file: string | undefined, options: RunOptions): Promise<RunResult> {
   const log = options.log ?? ((line: string) => process.stderr.write(line + "\n"));
-  const scenario = typeof file === "string" ? parseScenarioYaml(readFileSync(file, "utf8"), file) : file;
   const scale = options.timeScale ?? 1;
   if (!(scale > 0)) throw new Error(`timeScale must be > 0, got ${scale}`);
   const brokersText = options.brokers ?? process.env.BRAID_KAFKA_BROKERS ?? "127.0.0.1:9092";
@@ -194,13 +251,25 @@ export async function runScenario(file: string | Scenario, options: RunOptions =
   let load: LoadSummary | undefined;
   let startedAt = new Date();
   let endedAt = startedAt;
+  const start = async (p: (typeof plan)[number], extraEnv: Record<string, string> = {}) => {
+    const child = startChild(p.name, binaries[p.name], ["--listen", `127.0.0.1:${p.port}`, ...p.args], { ...env, ...extraEnv }, path.join(logDir, `${p.name}.log`));
+    children.push(child);
+    await waitHealthy(child, `${url(p.port)}/healthz`, 20_000);
+    log(`[scenario] ${p.name} up on ${url(p.port)} (pid ${child.process.pid})`);
+    return child;
+  };
+  // A deploy: the service stops (SIGTERM, telemetry flushed) and starts again under the new version, carrying the fault.
+  const redeploy = async (fault: ScenarioFault): Promise<Date> => {
+    const p = plan.find((q) => q.name === fault.service)!;
+    const running = children.filter((c) => c.name === fault.service && c.process.exitCode === null && c.process.signalCode === null);
+    for (const child of running) await stopChild(child);
+    await start(p, { SHOP_SERVICE_VERSION: fault.deploy!.version, SHOP_FAULTS: JSON.stringify([faultBody(fault, scale)]) });
+    return new Date();
+  };
   try {
     for (const p of plan) {
       if (abort.signal.aborted) break;
-      const child = startChild(p.name, binaries[p.name], ["--listen", `127.0.0.1:${p.port}`, ...p.args], env, path.join(logDir, `${p.name}.log`));
-      children.push(child);
-      await waitHealthy(child, `${url(p.port)}/healthz`, 20_000);
-      log(`[scenario] ${p.name} up on ${url(p.port)} (pid ${child.process.pid})`);
+      await start(p);
     }
 
     const durationS = scenario.duration_s * scale;
@@ -224,11 +293,18 @@ export async function runScenario(file: string | Scenario, options: RunOptions =
             setTimeout(async () => {
               try {
                 if (abort.signal.aborted) return resolve();
-                const { service, start_s: _start, duration_s, ...rest } = fault;
+                const service = fault.service;
+                if (fault.deploy) {
+                  const at = await redeploy(fault);
+                  await announceDeploy(brokers, topics.changes, { service, version: fault.deploy.version, previousVersion: rustServices.has(service) ? "0.1.0" : "1.4.2", at, scenario: scenario.name }).catch((err: Error) => log(`[scenario] could not announce the deploy: ${err.message}`));
+                  faultRuns.push({ ...fault, startedAt: at, endedAt: new Date(at.getTime() + fault.duration_s * scale * 1000) });
+                  log(`[scenario] ${service} redeployed as ${fault.deploy.version} with ${fault.kind ?? "latency"} at ${at.toISOString()}`);
+                  return resolve();
+                }
                 const res = await fetch(`${serviceUrl[service]}/admin/faults`, {
                   method: "POST",
                   headers: { "content-type": "application/json" },
-                  body: JSON.stringify({ ...rest, service, duration_s: duration_s * scale }),
+                  body: JSON.stringify(faultBody(fault, scale)),
                 });
                 const body = (await res.json()) as { added?: { from: string; until?: string }[]; error?: string };
                 if (!res.ok || !body.added?.[0]) throw new Error(`POST ${service}/admin/faults: ${res.status} ${body.error ?? ""}`);
@@ -276,7 +352,7 @@ export async function runScenario(file: string | Scenario, options: RunOptions =
     .map((c) => ({ name: c.name, url: serviceUrl[c.name]!, pid: c.process.pid, exitCode: c.process.exitCode, logFile: c.logFile }));
   return {
     scenario,
-    file: typeof file === "string" ? file : undefined,
+    file,
     startedAt,
     endedAt,
     faults: faultRuns,

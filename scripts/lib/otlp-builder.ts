@@ -14,6 +14,7 @@ export interface TestSpan {
   durationNs: bigint;
   attributes?: Record<string, string | number | boolean>;
   status?: { code: number; message?: string };
+  events?: { timeNs: bigint; name: string; attributes?: Record<string, string | number | boolean> }[];
 }
 
 export const attr = (key: string, value: string | number | boolean) => ({
@@ -47,6 +48,11 @@ export function traceRequest(service: string, spans: TestSpan[], language = "go"
               endTimeUnixNano: (span.startNs + span.durationNs).toString(),
               attributes: Object.entries(span.attributes ?? {}).map(([key, value]) => attr(key, value)),
               status: span.status,
+              events: span.events?.map((event) => ({
+                timeUnixNano: event.timeNs.toString(),
+                name: event.name,
+                attributes: Object.entries(event.attributes ?? {}).map(([key, value]) => attr(key, value)),
+              })),
             })),
           },
         ],

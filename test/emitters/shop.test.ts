@@ -5,7 +5,7 @@ import { execFileSync } from "node:child_process";
 import { randomUUID } from "node:crypto";
 import { Kafka, logLevel } from "kafkajs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { Scenario } from "../../schemas/scenario.js";
+import { parseScenario } from "../../schemas/scenario.js";
 import { repoRoot, runScenario, type RunResult } from "../../examples/runner/index.js";
 import { decodeLogs, decodeMetrics, decodeTraces, flattenSpans, parseLogLine, resourceService, type FlatSpan, type LogLine } from "../../examples/runner/inspect.js";
 import { readBetween, watermarks, type ReadMessage } from "../../examples/runner/kafka-read.js";
@@ -14,7 +14,7 @@ const brokers = (process.env.BRAID_KAFKA_BROKERS ?? "127.0.0.1:9092").split(",")
 const suffix = randomUUID().slice(0, 8);
 const topics = { spans: `test_spans_${suffix}`, metrics: `test_metrics_${suffix}`, logs: `test_logs_${suffix}`, appLogs: `test_app_logs_${suffix}` };
 
-const scenario: Scenario = {
+const scenario = parseScenario({
   name: "emitter-test",
   description: "short run with a Go and a Rust database failure and a Rust panic",
   load: { rps: 12 },
@@ -26,7 +26,7 @@ const scenario: Scenario = {
     { service: "inventory", kind: "panic", rate: 0.25, latency_ms: 0, start_s: 2, duration_s: 5 },
   ],
   expect: { incident: true, root_cause: { service: "postgres", code: "UNAVAILABLE.CONNECTION_REFUSED" } },
-};
+});
 
 let run: RunResult;
 let messages: Record<string, ReadMessage[]>;

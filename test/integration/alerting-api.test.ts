@@ -127,6 +127,8 @@ describe("alerting API", () => {
     expect(created.statusCode).toBe(201);
     const { id } = created.json();
     expect((await app.inject({ url: "/api/v1/silences" })).json().Silences.map((s: { id: string; status: { state: string } }) => [s.id, s.status.state])).toEqual([[id, "active"]]);
+    // The firing alert shows the silence that mutes it.
+    expect((await app.inject({ url: "/api/v1/alerts?state=firing" })).json().Alerts[0].SilencedBy).toEqual([id]);
     const expired = await app.inject({ method: "DELETE", url: `/api/v1/silences/${id}` });
     expect(expired.json().status.state).toBe("expired");
     expect((await app.inject({ url: "/api/v1/silences" })).json().Silences).toEqual([]);

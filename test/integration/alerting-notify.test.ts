@@ -1,15 +1,17 @@
 // Notifications end to end on the real Redis and chDB: two evaluators (BullMQ workers sharing one
 // queue prefix) over one store send one notification; a webhook receiver in the test checks the
 // HMAC signature, answers 500 twice and then 200, and sees the notification delivered once per
-// idempotency key, although the alerting role is restarted while the delivery is being retried.
+// idempotency key, although the alerting role is restarted while the delivery is being retried;
+// receivers that keep failing or refuse get the notification dead-lettered.
 import { createHmac } from "node:crypto";
-import { writeFileSync } from "node:fs";
+import { mkdirSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readOutbox, startAlerting, type AlertingHandle } from "../../correlator/alerting/index.js";
+import type { Registry } from "prom-client";
 import { createLogger } from "../../runtime/logger.js";
 import { createMetricsRegistry } from "../../runtime/metrics.js";
 import { AlertingSettings } from "../../schemas/alerting.js";
@@ -99,5 +101,43 @@ describe("alert notifications", () => {
     expect(alert).toMatchObject({ status: "firing", endsAt: "0001-01-01T00:00:00Z", fingerprint: expect.stringMatching(/^[0-9a-f]{16}$/) });
     const [outbox] = await readOutbox(store, { limit: 10 });
     expect(outbox).toMatchObject({ notificationId: received[0]!.key, status: "delivered", receiver: "oncall" });
+  });
+
+  it("dead-letters a notification after the retry budget (5xx) and at once when the receiver refuses it (4xx), with a metric", async () => {
+    const statuses: Record<string, number> = { "/down": 503, "/refuses": 400 };
+    const hits: Record<string, number> = {};
+    const failing = createServer((req, res) => {
+      req.resume();
+      req.on("end", () => {
+        hits[req.url!] = (hits[req.url!] ?? 0) + 1;
+        res.writeHead(statuses[req.url!] ?? 500).end();
+      });
+    });
+    await new Promise<void>((resolve) => failing.listen(0, "127.0.0.1", resolve));
+    const base = `http://127.0.0.1:${(failing.address() as AddressInfo).port}`;
+    const db = new ChdbStore(path.join(storage.dir, "chdb"), "alerting_dead");
+    await migrate(db);
+    const now = Math.floor(Date.now() / 1000);
+    const rows = shopTraffic({ startSecond: now - 120, seconds: 420, requestsPerSecond: 3, fault: { node: "payments", kind: "latency", addedLatencyMs: 400, fromSecond: 30, toSecond: 420 } });
+    for (let i = 0; i < rows.length; i += 20_000) await db.insert("otel_traces", rows.slice(i, i + 20_000));
+    const dir = path.join(storage.dir, "dead");
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(path.join(dir, "rules.yaml"), "rules:\n  - { name: payments-hop, kind: latency, target: { edge: { caller: checkout, callee: payments } }, threshold_ms: 200, window: 30s }\n");
+    const notifications = path.join(dir, "notifications.yml");
+    writeFileSync(notifications, `route: { receiver: down, group_wait: 0s }\nreceivers:\n  - { name: down, webhook_configs: [{ url: "${base}/down" }, { url: "${base}/refuses" }] }\n`);
+    const settings = AlertingSettings.parse({ rulesDir: dir, notificationsFile: notifications, intervalSeconds: 2, ingestLagSeconds: 0, deliveryAttempts: 3, deliveryBackoffSeconds: 0.5, deliveryBackoffCapSeconds: 1 });
+    const registry: Registry = createMetricsRegistry();
+    const alerting = await startAlerting({ settings, queuePrefix: `braid_test_${uniqueSuffix()}`, redisUrl, store: db, logger: createLogger("silent"), tracer: trace.getTracer("test"), registry });
+    try {
+      const dead = await eventually(async () => readOutbox(db, { status: "dead", limit: 10 }), (r) => r.length === 2, "both notifications dead-lettered", 60_000);
+      expect(dead.map((r) => [r.integration, r.lastError]).sort()).toEqual([["webhook", "HTTP 400 Bad Request"], ["webhook", "HTTP 503 Service Unavailable"]]);
+      expect(hits).toEqual({ "/down": 3, "/refuses": 1 });
+      const metric = await registry.getSingleMetricAsString("braid_alert_notifications_dead_total");
+      expect(metric).toContain('braid_alert_notifications_dead_total{receiver="down"} 2');
+    } finally {
+      await alerting.stop();
+      failing.close();
+      await db.close();
+    }
   });
 });

@@ -101,4 +101,20 @@ describe("alert evaluation on the store", () => {
     expect(status!.badRequests).toBe(250);
     expect(result.transitions.map((t) => [t.to, t.labels.severity, t.labels.long])).toEqual([["firing", "page", "1m"]]);
   });
+
+  it("reads windows longer than six hours from hourly sums of final hours, and the rest from 10-second buckets", async () => {
+    const db = new ChdbStore(storage.dir, `alerting_${++database}`);
+    await migrate(db);
+    // 65 minutes of traffic at 2 requests/s, crossing the hour at `start`.
+    const rows = shopTraffic({ startSecond: start - 3600, seconds: 3900, requestsPerSecond: 2, tenant: "acme" });
+    for (let i = 0; i < rows.length; i += 20_000) await db.insert("otel_traces", rows.slice(i, i + 20_000));
+    const slo = rule({ name: "payments-day", kind: "slo", target: { service: "payments" }, objective: 99.9, period: "1d", burn_rates: [{ severity: "ticket", long: "12h", short: "1h", factor: 1 }] });
+    const at = start + 300;
+    const result = await runAlertTick(db, settings, [slo], at);
+    const [hours] = await db.query<{ n: string }>("SELECT count() AS n FROM {{db}}.braid_alert_series_1h FINAL WHERE Hour = toDateTime({h:UInt32})", { h: start - 3600 });
+    expect(Number(hours!.n)).toBeGreaterThan(0);
+    // Every payments request of [start − 1 h, start + 300 s): the hour from the hourly sums, the rest from buckets.
+    expect(result.slos[0]).toMatchObject({ totalRequests: 3900 * 2, badRequests: 0, budgetRemaining: 1 });
+    expect(result.slos[0]!.burnRates[0]).toMatchObject({ longBurnRate: 0, shortBurnRate: 0 });
+  });
 });

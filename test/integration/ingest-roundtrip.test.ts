@@ -208,8 +208,8 @@ describe("ingest round trip: every signal in every encoding, field by field", ()
         const rows = await eventually(
           () =>
             braid.store.query<Obj>(
-              `SELECT *, toString(toUnixTimestamp64Nano(TimeUnix)) AS TimeNs, toString(toUnixTimestamp64Nano(StartTimeUnix)) AS StartNs
-                 ${table === "summary" ? "" : ", arrayMap(t -> toString(toUnixTimestamp64Nano(t)), Exemplars.TimeUnix) AS ExemplarTimes"}
+              `SELECT *, toString(toUnixTimestamp64Nano(toDateTime64(TimeUnix, 9))) AS TimeNs, toString(toUnixTimestamp64Nano(toDateTime64(StartTimeUnix, 9))) AS StartNs
+                 ${table === "summary" ? "" : ", arrayMap(t -> toString(toUnixTimestamp64Nano(toDateTime64(t, 9))), Exemplars.TimeUnix) AS ExemplarTimes"}
                FROM {{db}}.otel_metrics_${table} WHERE ResourceAttributes['kafka.header.test.encoding'] = {enc:String}`,
               { enc },
             ),

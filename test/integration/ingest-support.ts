@@ -38,9 +38,9 @@ export interface BraidChild {
   waitForLog(match: (record: Record<string, unknown>) => boolean, what: string, timeoutMs?: number): Promise<Record<string, unknown>>;
 }
 
-/** Starts `node --import tsx bin/braid.ts` (one process, so a signal reaches Braid itself). */
+/** Starts `node --import tsx bin/braid.ts serve` (one process, so a signal reaches Braid itself). */
 export function spawnBraid(env: NodeJS.ProcessEnv): BraidChild {
-  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "bin/braid.ts")], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", path.join(repoRoot, "bin/braid.ts"), "serve"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
   const lines: string[] = [];
   const waiters: { match: (record: Record<string, unknown>) => boolean; resolve: (record: Record<string, unknown>) => void }[] = [];
   const onData = (chunk: Buffer) => {

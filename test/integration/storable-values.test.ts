@@ -10,21 +10,18 @@ import { decodeProtoLogs, decodeProtoMetrics, decodeProtoTraces } from "../../in
 import { validateLogs, validateTraces } from "../../ingest/decoders/validate.js";
 import { newNormalizeStats, normalizeAppLogLine, normalizeLogs, normalizeMetrics, normalizeTraces, type NormalizeContext } from "../../normalizer/index.js";
 import { rowSchemasByTable, type SignalTable } from "../../schemas/rows.js";
-import { ChdbStore, migrate, type Store } from "../../store/index.js";
+import { ChdbStore, CURRENT_LAYOUT, detectLayout, LEGACY_LAYOUT, migrate, type Store } from "../../store/index.js";
 import { tempDir, uniqueSuffix } from "../support/env.js";
 import { encodeJson, encodeProto, expectedRows, logRequest, metricRequest, traceRequest, type SignalRequest } from "../support/otlp-arbitraries.js";
 
 const signalTables = Object.keys(rowSchemasByTable) as SignalTable[];
 const storage = tempDir("storable");
+const stores: Store[] = [];
 let store: Store;
 let run = 0;
 
-beforeAll(async () => {
-  store = new ChdbStore(storage.dir, `storable_${uniqueSuffix()}`);
-  await migrate(store);
-});
 afterAll(async () => {
-  await store?.close();
+  for (const s of stores) await s.close();
   storage.cleanup();
 });
 
@@ -71,72 +68,88 @@ const property = (signal: SignalRequest, encoding: Encoding, requests: fc.Arbitr
 // Bounded so the file stays a few seconds of `npm test`; FC_NUM_RUNS raises it for a soak.
 const numRuns = Number(process.env.FC_NUM_RUNS ?? 25);
 
-describe("every value OTLP allows is stored, never an insert error", () => {
-  for (const encoding of ["otlp_proto", "otlp_json"] as const) {
-    it(`traces (${encoding})`, async () => {
-      await fc.assert(property("traces", encoding, traceRequest), { numRuns });
+// Both layouts a database can have: the current one (new databases) and v0.150 (databases made
+// by earlier Braid releases), whose column types differ (metric times are DateTime64(9) there).
+for (const layout of [CURRENT_LAYOUT, LEGACY_LAYOUT]) {
+  describe(`layout ${layout}`, () => {
+    beforeAll(async () => {
+      store = new ChdbStore(storage.dir, `storable_${layout.replace(/\W/g, "_")}_${uniqueSuffix()}`);
+      stores.push(store);
+      await migrate(store, { newDatabaseLayout: layout });
+      expect((await detectLayout(store)).layout).toBe(layout);
     });
-    it(`logs (${encoding})`, async () => {
-      await fc.assert(property("logs", encoding, logRequest), { numRuns });
-    });
-    it(`metrics of every type (${encoding})`, async () => {
-      await fc.assert(property("metrics", encoding, metricRequest), { numRuns });
-    });
-  }
 
-  it("raw Go/Rust log lines: arbitrary text, JSON and logger-shaped JSON", async () => {
-    const anything = fc.anything({ withNullPrototype: false, maxDepth: 2 });
-    const loggerShaped = fc.record(
-      { level: fc.oneof(fc.constantFrom("info", "ERROR", "ERROR+2", "dpanic", "TRCE"), fc.string(), fc.integer()), ts: anything, time: anything, timestamp: anything, msg: anything, message: anything, fields: anything, target: anything, span: anything, error: anything, trace_id: anything, "dd.trace_id": anything, "service.name": anything },
-      { requiredKeys: [] },
-    );
-    const line = fc.oneof(fc.string({ unit: "binary" }), fc.json(), loggerShaped.map((o) => JSON.stringify(o) ?? ""), fc.constantFrom('{"msg":"\\ud800 lone","level":"error"}', "\ud800", "x".repeat(100_000)));
-    await fc.assert(
-      fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 20 }), async (lines) => {
-        const tenant = `run_${++run}`;
-        const ctx = context(tenant);
-        // Kafka delivers bytes: the line is decoded from UTF-8 as ingest does.
-        await storeAll({ otel_logs: lines.map((l) => normalizeAppLogLine(Buffer.from(l, "utf8").toString("utf8"), ctx)) });
-        expect(await storedCounts(tenant)).toEqual({ otel_logs: lines.length });
-      }),
-      { numRuns },
-    );
-  });
-});
+    describe("every value OTLP allows is stored, never an insert error", () => {
+      for (const encoding of ["otlp_proto", "otlp_json"] as const) {
+        it(`traces (${encoding})`, async () => {
+          await fc.assert(property("traces", encoding, traceRequest), { numRuns });
+        });
+        it(`logs (${encoding})`, async () => {
+          await fc.assert(property("logs", encoding, logRequest), { numRuns });
+        });
+        it(`metrics of every type (${encoding})`, async () => {
+          await fc.assert(property("metrics", encoding, metricRequest), { numRuns });
+        });
+      }
 
-describe("values the columns cannot hold as sent are stored with their documented fix-up", () => {
-  const tenant = "fixups";
-  const t = `${Math.floor(Date.now() / 1000) - 60}123456789`;
-  const point = (fields: object) => ({ attributes: [], timeUnixNano: t, ...fields });
-  const request = {
-    resourceMetrics: [
-      {
-        scopeMetrics: [
+      it("raw Go/Rust log lines: arbitrary text, JSON and logger-shaped JSON", async () => {
+        const anything = fc.anything({ withNullPrototype: false, maxDepth: 2 });
+        const loggerShaped = fc.record(
+          { level: fc.oneof(fc.constantFrom("info", "ERROR", "ERROR+2", "dpanic", "TRCE"), fc.string(), fc.integer()), ts: anything, time: anything, timestamp: anything, msg: anything, message: anything, fields: anything, target: anything, span: anything, error: anything, trace_id: anything, "dd.trace_id": anything, "service.name": anything },
+          { requiredKeys: [] },
+        );
+        const line = fc.oneof(fc.string({ unit: "binary" }), fc.json(), loggerShaped.map((o) => JSON.stringify(o) ?? ""), fc.constantFrom('{"msg":"\\ud800 lone","level":"error"}', "\ud800", "x".repeat(100_000)));
+        await fc.assert(
+          fc.asyncProperty(fc.array(line, { minLength: 1, maxLength: 20 }), async (lines) => {
+            const tenant = `run_${++run}`;
+            const ctx = context(tenant);
+            // Kafka delivers bytes: the line is decoded from UTF-8 as ingest does.
+            await storeAll({ otel_logs: lines.map((l) => normalizeAppLogLine(Buffer.from(l, "utf8").toString("utf8"), ctx)) });
+            expect(await storedCounts(tenant)).toEqual({ otel_logs: lines.length });
+          }),
+          { numRuns },
+        );
+      });
+    });
+
+    describe("values the columns cannot hold as sent are stored with their documented fix-up", () => {
+      const tenant = `fixups_${layout}`;
+      const t = `${Math.floor(Date.now() / 1000) - 60}123456789`;
+      const point = (fields: object) => ({ attributes: [], timeUnixNano: t, ...fields });
+      const request = {
+        resourceMetrics: [
           {
-            metrics: [
-              // telemetrygen's gauges: start_time_unix_nano = 0.
-              { name: "gauge.zero.start", gauge: { dataPoints: [point({ startTimeUnixNano: "0", asDouble: NaN, exemplars: [{ asInt: "5", timeUnixNano: "0" }] })] } },
-              { name: "sum.far.start", sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [point({ startTimeUnixNano: "18446744073709551615", asDouble: -Infinity })] } },
-              { name: "histogram.huge", histogram: { aggregationTemporality: 1, dataPoints: [point({ count: "18446744073709551615", sum: Infinity, bucketCounts: ["18446744073709551615", "0"], explicitBounds: [NaN] })] } },
+            scopeMetrics: [
+              {
+                metrics: [
+                  // telemetrygen's gauges: start_time_unix_nano = 0.
+                  { name: "gauge.zero.start", gauge: { dataPoints: [point({ startTimeUnixNano: "0", asDouble: NaN, exemplars: [{ asInt: "5", timeUnixNano: "0" }] })] } },
+                  { name: "sum.far.start", sum: { aggregationTemporality: 2, isMonotonic: true, dataPoints: [point({ startTimeUnixNano: "18446744073709551615", asDouble: -Infinity })] } },
+                  { name: "histogram.huge", histogram: { aggregationTemporality: 1, dataPoints: [point({ count: "18446744073709551615", sum: Infinity, bucketCounts: ["18446744073709551615", "0"], explicitBounds: [NaN] })] } },
+                ],
+              },
             ],
           },
         ],
-      },
-    ],
-  };
+      };
 
-  it("keeps NaN and ±Infinity, stores a zero start time as the epoch and a time past 2262 as its last instant", async () => {
-    const ctx = context(tenant);
-    await storeAll(rowsOf("metrics", "otlp_proto", encodeProto("metrics", request), ctx));
-    const [gauge] = await store.query<Record<string, unknown>>(
-      "SELECT toString(StartTimeUnix) AS start, toString(Value) AS value, arrayMap(x -> toString(toUnixTimestamp64Nano(x)), Exemplars.TimeUnix) AS exemplarTimes, toString(toUnixTimestamp64Nano(TimeUnix)) AS time FROM {{db}}.otel_metrics_gauge WHERE Tenant = {tenant:String}",
-      { tenant },
-    );
-    expect(gauge).toEqual({ start: "1970-01-01 00:00:00.000000000", value: "nan", exemplarTimes: [t], time: t });
-    const [sum] = await store.query<Record<string, unknown>>("SELECT toString(StartTimeUnix) AS start, toString(Value) AS value FROM {{db}}.otel_metrics_sum WHERE Tenant = {tenant:String}", { tenant });
-    expect(sum).toEqual({ start: "2262-04-11 23:47:16.854775807", value: "-inf" });
-    const [histogram] = await store.query<Record<string, unknown>>("SELECT Count, toString(Sum) AS sum, BucketCounts, toString(ExplicitBounds) AS bounds FROM {{db}}.otel_metrics_histogram WHERE Tenant = {tenant:String}", { tenant });
-    expect(histogram).toEqual({ Count: "18446744073709551615", sum: "inf", BucketCounts: ["18446744073709551615", "0"], bounds: "[nan]" });
-    expect(ctx.stats?.clampedValues).toBe(1);
+      it("keeps NaN and ±Infinity, stores a zero start time as the epoch and a time past 2262 as its last instant", async () => {
+        const ctx = context(tenant);
+        await storeAll(rowsOf("metrics", "otlp_proto", encodeProto("metrics", request), ctx));
+        const [gauge] = await store.query<Record<string, unknown>>(
+          "SELECT toString(StartTimeUnix) AS start, toString(Value) AS value, arrayMap(x -> toString(toUnixTimestamp64Nano(toDateTime64(x, 9))), Exemplars.TimeUnix) AS exemplarTimes, toString(toUnixTimestamp64Nano(toDateTime64(TimeUnix, 9))) AS time FROM {{db}}.otel_metrics_gauge WHERE Tenant = {tenant:String}",
+          { tenant },
+        );
+        // The v0.165.1 layout keeps metric times to the second (DateTime), as the exporter does.
+        const stored = layout === LEGACY_LAYOUT ? t : `${t.slice(0, -9)}000000000`;
+        expect(gauge).toEqual({ start: layout === LEGACY_LAYOUT ? "1970-01-01 00:00:00.000000000" : "1970-01-01 00:00:00", value: "nan", exemplarTimes: [stored], time: stored });
+        const [sum] = await store.query<Record<string, unknown>>("SELECT toString(StartTimeUnix) AS start, toString(Value) AS value FROM {{db}}.otel_metrics_sum WHERE Tenant = {tenant:String}", { tenant });
+        // DateTime ends in 2106: ClickHouse writes later times as its last second.
+        expect(sum).toEqual({ start: layout === LEGACY_LAYOUT ? "2262-04-11 23:47:16.854775807" : "2106-02-07 06:28:15", value: "-inf" });
+        const [histogram] = await store.query<Record<string, unknown>>("SELECT Count, toString(Sum) AS sum, BucketCounts, toString(ExplicitBounds) AS bounds FROM {{db}}.otel_metrics_histogram WHERE Tenant = {tenant:String}", { tenant });
+        expect(histogram).toEqual({ Count: "18446744073709551615", sum: "inf", BucketCounts: ["18446744073709551615", "0"], bounds: "[nan]" });
+        expect(ctx.stats?.clampedValues).toBe(1);
+      });
+    });
   });
-});
+}

@@ -1,7 +1,7 @@
 // The same store contract against each driver: embedded chDB always, a ClickHouse server when
 // BRAID_TEST_CLICKHOUSE_URL is set (skipped, and reported as skipped, otherwise).
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { ChdbStore, ClickHouseStore, loadMigrations, migrate, type Store } from "../../store/index.js";
+import { ChdbStore, ClickHouseStore, CURRENT_LAYOUT, detectLayout, loadMigrations, migrate, recordedLayout, type Store } from "../../store/index.js";
 import { traceRow } from "../support/rows.js";
 import { tempDir, uniqueSuffix } from "../support/env.js";
 
@@ -29,10 +29,13 @@ for (const driver of drivers) {
       await store?.close();
     });
 
-    it("applies every migration once and is a no-op on the next start", async () => {
+    it("applies every migration of the current layout once, records the layout, and is a no-op on the next start", async () => {
       const applied = await store.query<{ Version: number }>("SELECT Version FROM {{db}}.braid_schema_migrations ORDER BY Version");
-      expect(applied.map((row) => Number(row.Version))).toEqual(loadMigrations().map((m) => m.version));
+      const expected = loadMigrations().filter((m) => !m.layout || m.layout === CURRENT_LAYOUT);
+      expect(applied.map((row) => Number(row.Version))).toEqual(expected.map((m) => m.version));
       expect(await migrate(store)).toEqual([]);
+      expect((await detectLayout(store)).layout).toBe(CURRENT_LAYOUT);
+      expect(await recordedLayout(store)).toMatchObject({ Layout: CURRENT_LAYOUT, ExporterVersion: "v0.165.1", Event: "created" });
       const tables = await store.query<{ name: string }>("SELECT name FROM system.tables WHERE database = {database:String} ORDER BY name", { database });
       expect(tables.map((t) => t.name)).toEqual(expect.arrayContaining(["otel_traces", "otel_traces_trace_id_ts", "otel_logs", "otel_metrics_gauge", "otel_metrics_sum", "otel_metrics_histogram", "otel_metrics_exponential_histogram", "otel_metrics_summary"]));
     });

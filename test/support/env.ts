@@ -10,7 +10,7 @@ import { BraidConfig, type BraidConfigInput } from "../../schemas/config.js";
 export const kafkaBrokers = process.env.BRAID_KAFKA_BROKERS ?? "127.0.0.1:9092";
 export const redisUrl = process.env.BRAID_REDIS_URL ?? "redis://127.0.0.1:6379";
 
-function portOpen(host: string, port: number): Promise<boolean> {
+export function portOpen(host: string, port: number): Promise<boolean> {
   return new Promise((resolve) => {
     const socket = new Socket();
     socket.setTimeout(1000);
@@ -51,13 +51,16 @@ export function isolatedConfig(suffix: string, chdbPath: string, overrides: Brai
       metrics: { topic: `otlp_metrics_${suffix}`, encoding: "otlp_proto" },
       logs: { topic: `otlp_logs_${suffix}`, encoding: "otlp_proto" },
       appLogs: { topic: `app_logs_${suffix}`, encoding: "app_log" },
+      changes: { topic: `braid_changes_${suffix}`, encoding: "change_event" },
       deadLetterTopic: `braid_dlq_${suffix}`,
     },
     store: { database: `otel_${suffix}`.replace(/[^A-Za-z0-9_]/g, "_"), chdbPath },
     redis: { url: redisUrl },
     // Test files share one Redis: each gets queues of its own.
     correlator: { queuePrefix: `braid_test_${suffix}`, incidentTopic: `braid_incidents_${suffix}` },
-    api: { host: "127.0.0.1", port: 0 },
+    // Authentication is tested on its own (test/integration/api-auth.test.ts and the tenancy
+    // matrix); tests of other features call the API as the open-access operator.
+    api: { host: "127.0.0.1", port: 0, auth: { mode: "off" } },
     log: { level: (process.env.BRAID_TEST_LOG_LEVEL as "warn" | undefined) ?? "warn" },
   };
   return BraidConfig.parse(deepMerge(base, overrides));

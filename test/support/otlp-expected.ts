@@ -11,6 +11,12 @@ export interface MessageContext {
   tenant: string;
 }
 
+/**
+ * A metric time (ns) as the store keeps it: the current exporter layout's metric time columns are
+ * DateTime, whole seconds (docs/storage.md).
+ */
+export const storedMetricTime = (ns: string | undefined) => (!ns || ns.length <= 9 ? "0" : `${ns.slice(0, -9)}000000000`);
+
 export const hexId = (id: unknown) => (id && (id as Uint8Array).length ? Buffer.from(id as Uint8Array).toString("hex") : "");
 
 /** An AnyValue as Braid stores it in a Map(String, String) column. */
@@ -130,13 +136,13 @@ export function expectedPoints(request: Obj, context: MessageContext): Record<Me
             ResourceAttributes: resource.attrs,
             ScopeName: scopeMetrics.scope?.name ?? "",
             Attributes: attributeMap(p.attributes),
-            TimeNs: p.timeUnixNano,
-            StartNs: p.startTimeUnixNano ?? "0",
+            TimeNs: storedMetricTime(p.timeUnixNano),
+            StartNs: storedMetricTime(p.startTimeUnixNano),
             Flags: p.flags ?? 0,
             Tenant: context.tenant,
             ...(table === "summary"
               ? {}
-              : { "Exemplars.Value": exemplars.map(numberValue), "Exemplars.SpanId": exemplars.map((e) => hexId(e.spanId)), "Exemplars.TraceId": exemplars.map((e) => hexId(e.traceId)), ExemplarTimes: exemplars.map((e) => e.timeUnixNano) }),
+              : { "Exemplars.Value": exemplars.map(numberValue), "Exemplars.SpanId": exemplars.map((e) => hexId(e.spanId)), "Exemplars.TraceId": exemplars.map((e) => hexId(e.traceId)), ExemplarTimes: exemplars.map((e) => storedMetricTime(e.timeUnixNano)) }),
             ...fields,
           });
         };

@@ -38,7 +38,17 @@ const languages: Record<string, string> = { frontend: "go", checkout: "go", paym
  * answered by the callee's SERVER span. Deterministic: ids come from the request number,
  * latencies from a fixed pattern.
  */
-export function shopTraffic(options: { startSecond: number; seconds: number; requestsPerSecond: number; fault?: ShopFault; faults?: ShopFault[]; tenant?: string; clientSpans?: boolean }): TraceRow[] {
+export function shopTraffic(options: {
+  startSecond: number;
+  seconds: number;
+  requestsPerSecond: number;
+  fault?: ShopFault;
+  faults?: ShopFault[];
+  tenant?: string;
+  clientSpans?: boolean;
+  /** service.version of a service's resource at a second of the run (default: none set). */
+  version?: (service: string, second: number) => string | undefined;
+}): TraceRow[] {
   const rows: TraceRow[] = [];
   const allFaults = [...(options.fault ? [options.fault] : []), ...(options.faults ?? [])];
   let request = 0;
@@ -75,8 +85,13 @@ export function shopTraffic(options: { startSecond: number; seconds: number; req
       const rootCode = [...active].find((f) => f.kind !== "latency")?.errorCode ?? "UNAVAILABLE.CONNECTION_REFUSED";
 
       const base = BigInt(t) * 1_000_000_000n + BigInt(r) * 1_000_000n;
+      const resourceOf = (service: string): Record<string, string> => {
+        const version = options.version?.(service, second);
+        return version ? { "service.name": service, "service.version": version } : {};
+      };
       const span = (fields: Partial<TraceRow> & { ServiceName: string }, offsetMs: number, durationMs: number, error: boolean, ownCode: string): TraceRow =>
         traceRow({
+          ResourceAttributes: resourceOf(fields.ServiceName),
           TraceId: traceId,
           Timestamp: (base + BigInt(Math.round(offsetMs * 1e6))).toString(),
           Duration: Math.round(durationMs * 1e6).toString(),

@@ -107,6 +107,7 @@ describe("payloads", () => {
 describe("fingerprint", () => {
   it("is Prometheus's FNV-1a of the sorted label set: the empty set is the FNV offset basis, order does not matter", () => {
     expect(fingerprint({})).toBe("cbf29ce484222325");
+    expect(fingerprint({ a: "1" })).toBe("d3b971819376d835");
     expect(fingerprint({ a: "1", b: "2" })).toBe(fingerprint({ b: "2", a: "1" }));
     expect(fingerprint({ a: "1", b: "2" })).not.toBe(fingerprint({ a: "12" }));
   });

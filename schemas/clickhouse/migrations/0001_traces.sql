@@ -1,3 +1,5 @@
+-- braid:layout exporter-v0.150
+-- (The exporter layout of v0.150 for traces. Databases created from Braid 0.2 on get 0005 instead.)
 -- Spans, in the OpenTelemetry Collector ClickHouse exporter's layout (exporter/clickhouseexporter
 -- traces_table.sql), so Grafana's ClickHouse data source in OTel mode reads them unchanged.
 -- Braid adds columns after the exporter's, never renames. `{{db}}` is the configured database.

@@ -1,3 +1,5 @@
+-- braid:layout exporter-v0.150
+-- (The exporter layout of v0.150 for logs. Databases created from Braid 0.2 on get 0006 instead.)
 -- Log records (OTLP logs and raw Go/Rust JSON lines), in the exporter's widely deployed otel_logs
 -- layout. TimestampTime is kept as a real column because Grafana's ClickHouse plugin reads it
 -- (contrib#48770: removing it broke the plugin).

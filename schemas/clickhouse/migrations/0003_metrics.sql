@@ -1,3 +1,5 @@
+-- braid:layout exporter-v0.150
+-- (The exporter layout of v0.156 for metrics. Databases created from Braid 0.2 on get 0007 instead.)
 -- Metric points, one table per OTLP metric type, in the exporter's otel_metrics_* layout.
 CREATE TABLE IF NOT EXISTS {{db}}.otel_metrics_gauge (
   ResourceAttributes Map(LowCardinality(String), String) CODEC(ZSTD(1)),

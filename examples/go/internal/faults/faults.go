@@ -25,9 +25,11 @@ const (
 	TLSCertExpired    Kind = "tls_cert_expired"
 	PoolExhausted     Kind = "pool_exhausted"
 	HTTP5xx           Kind = "http_5xx"
+	ConnectionReset   Kind = "connection_reset"
+	DNS               Kind = "dns"
 )
 
-var knownKinds = map[Kind]bool{ConnectionRefused: true, Timeout: true, Panic: true, NoRows: true, TLSCertExpired: true, PoolExhausted: true, HTTP5xx: true}
+var knownKinds = map[Kind]bool{ConnectionRefused: true, Timeout: true, Panic: true, NoRows: true, TLSCertExpired: true, PoolExhausted: true, HTTP5xx: true, ConnectionReset: true, DNS: true}
 
 // Spec is one fault as written in a scenario or posted to /admin/faults.
 type Spec struct {

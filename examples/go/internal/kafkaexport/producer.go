@@ -113,6 +113,9 @@ func (p *Producer) ProduceAsync(topic string, value []byte) {
 	})
 }
 
+// Client is the underlying franz-go client, for records with keys or headers of their own.
+func (p *Producer) Client() *kgo.Client { return p.client }
+
 // Failed is the number of records that could not be delivered so far.
 func (p *Producer) Failed() int64 { return p.failed.Load() }
 

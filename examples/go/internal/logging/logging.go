@@ -126,7 +126,9 @@ func NewZap(w io.Writer, level zapcore.Level, service string, provider *sdklog.L
 	}
 	// Production sampling, as zap.NewProductionConfig().Build() would apply it.
 	core = zapcore.NewSamplerWithOptions(core, time.Second, cfg.Sampling.Initial, cfg.Sampling.Thereafter)
-	l := zap.New(core, zap.AddCaller(), zap.AddCallerSkip(1), zap.AddStacktrace(zapcore.ErrorLevel)).Named(service)
+	// The service on every line (as the slog logger does): the logger name alone is not one
+	// (braid check: log lines must name their service).
+	l := zap.New(core, zap.AddCaller(), zap.AddCallerSkip(1), zap.AddStacktrace(zapcore.ErrorLevel), zap.Fields(zap.String("service", service))).Named(service)
 	return zapLogger{l}
 }
 

@@ -28,6 +28,7 @@ type Endpoints struct {
 	BlackholeAddr   string         // accepts connections, never replies
 	ExpiredTLSAddr  string         // TLS with a certificate that expired yesterday
 	UnavailableAddr string         // HTTP, always 503
+	ResetAddr       string         // reads the request, then resets the connection (TCP RST)
 	ExpiredRoots    *x509.CertPool // trusts the expired certificate, so expiry is the only failure
 
 	listeners []net.Listener
@@ -101,8 +102,38 @@ func Start() (*Endpoints, error) {
 		w.WriteHeader(http.StatusServiceUnavailable)
 		io.WriteString(w, "no healthy upstream")
 	}))
+
+	reset, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, err
+	}
+	e.listeners = append(e.listeners, reset)
+	e.ResetAddr = reset.Addr().String()
+	go func() {
+		for {
+			conn, err := reset.Accept()
+			if err != nil {
+				return
+			}
+			go func() {
+				// Take the request, then close with SO_LINGER 0: the kernel answers with RST, and
+				// the client's read fails with "connection reset by peer".
+				buf := make([]byte, 4096)
+				_ = conn.SetReadDeadline(time.Now().Add(time.Second))
+				_, _ = conn.Read(buf)
+				if tcp, ok := conn.(*net.TCPConn); ok {
+					_ = tcp.SetLinger(0)
+				}
+				conn.Close()
+			}()
+		}
+	}()
 	return e, nil
 }
+
+// UnresolvableHost is a host name no resolver knows (RFC 6761 reserves .invalid), so a dial to
+// it fails with the resolver's real "no such host".
+func UnresolvableHost(name string) string { return name + ".braid-example.invalid" }
 
 // Close stops the listeners and drops held connections.
 func (e *Endpoints) Close() {

@@ -39,4 +39,9 @@ func TestFailurePeersProduceTheRealErrors(t *testing.T) {
 		t.Fatalf("unavailable: %v %v", resp, err)
 	}
 	resp.Body.Close()
+
+	_, err = http.Post("http://"+e.ResetAddr+"/charge", "application/json", nil)
+	if err == nil || !regexp.MustCompile(`connection reset by peer|EOF`).MatchString(err.Error()) {
+		t.Fatalf("reset: %v", err)
+	}
 }

@@ -17,6 +17,7 @@ import (
 // Config of one Go shop service; every flag has an environment fallback.
 type Config struct {
 	Service         string
+	Version         string // service.version of the SDK resource
 	Listen          string
 	Kafka           kafkaexport.Config
 	Faults          []faults.Spec
@@ -35,6 +36,7 @@ func ParseFlags(service, defaultListen string, clientTimeout time.Duration, peer
 	cfg := Config{Service: service, Kafka: kafkaexport.ConfigFromEnv(service), Peers: map[string]string{}}
 	fs := flag.NewFlagSet(service, flag.ContinueOnError)
 	fs.StringVar(&cfg.Listen, "listen", env("LISTEN", defaultListen), "address to serve HTTP on (env LISTEN)")
+	fs.StringVar(&cfg.Version, "service-version", env("SHOP_SERVICE_VERSION", "1.4.2"), "service.version of the telemetry resource (env SHOP_SERVICE_VERSION)")
 	brokers := fs.String("kafka-brokers", strings.Join(cfg.Kafka.Brokers, ","), "Kafka bootstrap brokers, comma separated (env BRAID_KAFKA_BROKERS)")
 	fs.StringVar(&cfg.Kafka.SpansTopic, "topic-spans", cfg.Kafka.SpansTopic, "topic for OTLP traces (env BRAID_TOPIC_SPANS)")
 	fs.StringVar(&cfg.Kafka.MetricsTopic, "topic-metrics", cfg.Kafka.MetricsTopic, "topic for OTLP metrics (env BRAID_TOPIC_METRICS)")

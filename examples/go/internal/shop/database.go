@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/braid/examples/internal/faults"
+	"github.com/braid/examples/internal/peers"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
 )
@@ -68,6 +69,25 @@ func (d *Database) run(ctx context.Context) error {
 		if err == nil {
 			conn.Close()
 			return nil
+		}
+		return err
+	case faults.ConnectionReset:
+		// The server drops the connection mid-handshake: lib/pq's read fails with the reset.
+		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", d.svc.Peers.ResetAddr)
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		if _, err := conn.Write([]byte("\x00\x00\x00\x08\x04\xd2\x16\x2f")); err != nil {
+			return err
+		}
+		_, err = conn.Read(make([]byte, 1))
+		return err
+	case faults.DNS:
+		// The database's host name no longer resolves: the dial's real "no such host".
+		conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", net.JoinHostPort(peers.UnresolvableHost("postgres"), "5432"))
+		if err == nil {
+			conn.Close()
 		}
 		return err
 	case faults.Timeout:

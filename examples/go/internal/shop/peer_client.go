@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/braid/examples/internal/faults"
+	"github.com/braid/examples/internal/peers"
 	"go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp"
 	"go.opentelemetry.io/otel/attribute"
 	"go.opentelemetry.io/otel/trace"
@@ -47,6 +48,11 @@ func (s *Service) NewPeerClient(name string) *PeerClient {
 	base.MaxIdleConnsPerHost = 64
 	transport := otelhttp.NewTransport(latencyTransport{base},
 		otelhttp.WithSpanOptions(trace.WithAttributes(attribute.String("peer.service", name))),
+		// The client metrics name the peer too (server.address is a loopback address here),
+		// so an edge's RED can be read from http.client.request.duration as well as from spans.
+		otelhttp.WithMetricAttributesFn(func(*http.Request) []attribute.KeyValue {
+			return []attribute.KeyValue{attribute.String("peer.service", name)}
+		}),
 		otelhttp.WithSpanNameFormatter(func(_ string, r *http.Request) string { return r.Method + " " + r.URL.Path }),
 	)
 	return &PeerClient{Name: name, BaseURL: s.Config.Peers[name], svc: s,
@@ -67,6 +73,10 @@ func (p *PeerClient) PostJSON(ctx context.Context, operation, path string, in, o
 		base = "https://" + p.svc.Peers.ExpiredTLSAddr
 	case faults.HTTP5xx:
 		base = "http://" + p.svc.Peers.UnavailableAddr
+	case faults.ConnectionReset:
+		base = "http://" + p.svc.Peers.ResetAddr
+	case faults.DNS:
+		base = "http://" + peers.UnresolvableHost(p.Name)
 	}
 	if inj.Latency > 0 {
 		ctx = context.WithValue(ctx, latencyKey{}, inj.Latency)

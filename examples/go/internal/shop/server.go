@@ -52,7 +52,7 @@ type Service struct {
 // LoggerProvider for loggers that bridge to OTLP.
 func New(ctx context.Context, cfg Config, otlpLogs bool, newLogger LoggerFactory) (*Service, error) {
 	t, err := telemetry.Setup(ctx, telemetry.Options{
-		ServiceName: cfg.Service, ServiceVersion: "1.4.2", Kafka: cfg.Kafka,
+		ServiceName: cfg.Service, ServiceVersion: cfg.Version, Kafka: cfg.Kafka,
 		MetricsInterval: cfg.MetricsInterval, OTLPLogs: otlpLogs,
 	})
 	if err != nil {

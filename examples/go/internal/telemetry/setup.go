@@ -28,6 +28,7 @@ import (
 type Options struct {
 	ServiceName     string
 	ServiceVersion  string
+	Namespace       string // service.namespace (default "shop")
 	Kafka           kafkaexport.Config
 	MetricsInterval time.Duration // how often metrics are exported (default 5s)
 	OTLPLogs        bool          // also build a LoggerProvider exporting OTLP logs to Kafka
@@ -42,19 +43,37 @@ type Telemetry struct {
 	Resource       *resource.Resource
 }
 
+// Setup builds the telemetry of the process's one service and makes it the global providers.
 func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
-	if opts.MetricsInterval <= 0 {
-		opts.MetricsInterval = 5 * time.Second
-	}
 	producer, err := kafkaexport.NewProducer(opts.Kafka)
 	if err != nil {
 		return nil, err
+	}
+	t, err := ForService(ctx, producer, opts)
+	if err != nil {
+		return nil, err
+	}
+	otel.SetTracerProvider(t.TracerProvider)
+	otel.SetMeterProvider(t.MeterProvider)
+	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
+	return t, nil
+}
+
+// ForService builds one service's providers, with a resource of its own, on a shared Kafka
+// producer. A process that plays several services (the topology emitter) calls it once per
+// service and never sets globals: each service's spans carry its own service.name.
+func ForService(ctx context.Context, producer *kafkaexport.Producer, opts Options) (*Telemetry, error) {
+	if opts.MetricsInterval <= 0 {
+		opts.MetricsInterval = 5 * time.Second
+	}
+	if opts.Namespace == "" {
+		opts.Namespace = "shop"
 	}
 	hostname, _ := os.Hostname()
 	// resource.Default() carries telemetry.sdk.{name,language,version} as the SDK sets them.
 	res, err := resource.Merge(resource.Default(), resource.NewSchemaless(
 		attribute.String("service.name", opts.ServiceName),
-		attribute.String("service.namespace", "shop"),
+		attribute.String("service.namespace", opts.Namespace),
 		attribute.String("service.version", opts.ServiceVersion),
 		attribute.String("service.instance.id", fmt.Sprintf("%s-%d", hostname, os.Getpid())),
 		attribute.String("deployment.environment.name", "demo"),
@@ -105,19 +124,21 @@ func Setup(ctx context.Context, opts Options) (*Telemetry, error) {
 		)
 	}
 
-	otel.SetTracerProvider(tracerProvider)
-	otel.SetMeterProvider(meterProvider)
-	otel.SetTextMapPropagator(propagation.NewCompositeTextMapPropagator(propagation.TraceContext{}, propagation.Baggage{}))
 	return &Telemetry{Producer: producer, TracerProvider: tracerProvider, MeterProvider: meterProvider, LoggerProvider: loggerProvider, Resource: res}, nil
+}
+
+// ShutdownProviders flushes spans, metrics and logs, leaving the shared producer open.
+func (t *Telemetry) ShutdownProviders(ctx context.Context) error {
+	errs := []error{t.TracerProvider.Shutdown(ctx), t.MeterProvider.Shutdown(ctx)}
+	if t.LoggerProvider != nil {
+		errs = append(errs, t.LoggerProvider.Shutdown(ctx))
+	}
+	return errors.Join(errs...)
 }
 
 // Shutdown flushes spans, metrics and logs, then the Kafka producer (which carries them all).
 func (t *Telemetry) Shutdown(ctx context.Context) error {
-	var errs []error
-	errs = append(errs, t.TracerProvider.Shutdown(ctx), t.MeterProvider.Shutdown(ctx))
-	if t.LoggerProvider != nil {
-		errs = append(errs, t.LoggerProvider.Shutdown(ctx))
-	}
+	errs := []error{t.ShutdownProviders(ctx)}
 	errs = append(errs, t.Producer.Close(ctx))
 	if n := t.Producer.Failed(); n > 0 {
 		errs = append(errs, fmt.Errorf("%d Kafka records were not delivered", n))

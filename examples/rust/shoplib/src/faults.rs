@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::{Deserialize, Serialize};
 
-pub const KINDS: [&str; 7] = ["connection_refused", "timeout", "panic", "no_rows", "tls_cert_expired", "pool_exhausted", "http_5xx"];
+pub const KINDS: [&str; 9] = ["connection_refused", "connection_reset", "dns", "timeout", "panic", "no_rows", "tls_cert_expired", "pool_exhausted", "http_5xx"];
 
 #[derive(Debug, Clone, Serialize, Deserialize, Default)]
 #[serde(deny_unknown_fields)]

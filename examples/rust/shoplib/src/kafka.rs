@@ -45,7 +45,7 @@ impl KafkaSink {
     }
 
     /// The partition clients of topic, creating the topic (broker default partitions) when missing.
-    async fn partitions(&self, topic: &str) -> Result<Arc<Vec<PartitionClient>>, String> {
+    pub async fn partitions(&self, topic: &str) -> Result<Arc<Vec<PartitionClient>>, String> {
         let mut cache = self.partitions.lock().await;
         if let Some(found) = cache.get(topic) {
             return Ok(found.clone());
@@ -87,6 +87,16 @@ impl KafkaSink {
     async fn partition_ids(&self, topic: &str) -> Result<Vec<i32>, String> {
         let topics = self.client.list_topics().await.map_err(|e| format!("list topics: {e}"))?;
         Ok(topics.into_iter().find(|t| t.name == topic).map(|t| t.partitions.into_iter().collect()).unwrap_or_default())
+    }
+
+    /// Produces records with keys or headers of their own, all to the next partition in turn.
+    pub async fn produce_records(&self, topic: &str, records: Vec<Record>) -> Result<(), String> {
+        if records.is_empty() {
+            return Ok(());
+        }
+        let partitions = self.partitions(topic).await?;
+        let index = self.next.fetch_add(1, Ordering::Relaxed) % partitions.len();
+        partitions[index].produce(records, Compression::NoCompression).await.map(|_| ()).map_err(|e| format!("produce to {topic}: {e}"))
     }
 
     /// Produces each value as one record, all to the next partition in turn.

@@ -53,6 +53,9 @@ impl FailurePeers {
 struct HttpMetrics {
     requests: Counter<u64>,
     duration: Histogram<f64>,
+    /// The semantic-conventions HTTP server metric, as instrumentation libraries export it
+    /// (otelhttp does in the Go services), so RED can be read from metrics as well as spans.
+    server_duration: Histogram<f64>,
     in_flight: Arc<AtomicI64>,
     _in_flight_gauge: ObservableGauge<i64>,
 }
@@ -83,6 +86,12 @@ impl Shop {
                 .with_unit("s")
                 .with_description("Time to handle a request.")
                 .with_boundaries(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0])
+                .build(),
+            server_duration: meter
+                .f64_histogram("http.server.request.duration")
+                .with_unit("s")
+                .with_description("Duration of HTTP server requests.")
+                .with_boundaries(vec![0.005, 0.01, 0.025, 0.05, 0.075, 0.1, 0.25, 0.5, 0.75, 1.0, 2.5, 5.0, 7.5, 10.0])
                 .build(),
             in_flight,
             _in_flight_gauge: meter
@@ -217,7 +226,11 @@ async fn observe(State(shop): State<Arc<Shop>>, request: Request, next: Next) ->
         attributes.push(KeyValue::new("error.type", status.to_string()));
     }
     shop.metrics.requests.add(1, &attributes);
-    shop.metrics.duration.record(started.elapsed().as_secs_f64(), &attributes);
+    let elapsed = started.elapsed().as_secs_f64();
+    shop.metrics.duration.record(elapsed, &attributes);
+    attributes.push(KeyValue::new("url.scheme", "http"));
+    attributes.push(KeyValue::new("network.protocol.version", "1.1"));
+    shop.metrics.server_duration.record(elapsed, &attributes);
     response
 }
 

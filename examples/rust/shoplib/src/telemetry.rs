@@ -73,7 +73,7 @@ pub async fn init(config: &Config) -> Result<Telemetry, String> {
         .with_service_name(config.service.clone())
         .with_attributes([
             KeyValue::new("service.namespace", "shop"),
-            KeyValue::new("service.version", env!("CARGO_PKG_VERSION")),
+            KeyValue::new("service.version", std::env::var("SHOP_SERVICE_VERSION").ok().filter(|v| !v.is_empty()).unwrap_or_else(|| env!("CARGO_PKG_VERSION").to_string())),
             KeyValue::new("service.instance.id", format!("{hostname}-{}", std::process::id())),
             KeyValue::new("deployment.environment.name", "demo"),
             KeyValue::new("host.name", hostname),
@@ -127,7 +127,7 @@ impl Telemetry {
 /// Keeps the default hook's stderr report ("thread '…' panicked at …"), and also records the
 /// panic on the span current on the panicking thread (the request's, see server::handle):
 /// an "exception" event with message and stack, status Error, and an error log line.
-fn install_panic_hook() {
+pub fn install_panic_hook() {
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
         default_hook(info);
