@@ -61,8 +61,12 @@ export async function createRangeDecoder(deps: { store: Store; options: BatchOpt
     return { threads, prepare: async (messages, only) => prepareRange(messages, deps.options, layouts, only), close: async () => {} };
   }
   const { routes, tenancy, limits, maxMessageBytes } = deps.options;
-  return new DecodePool(threads, { options: { routes, tenancy, limits, maxMessageBytes }, columns }, deps.options.stats, deps.logger);
+  const onMainThread = (messages: readonly IngestMessage[], only?: SignalTable) => prepareRange(messages, deps.options, layouts, only);
+  return new DecodePool(threads, { options: { routes, tenancy, limits, maxMessageBytes }, columns }, deps.options.stats, deps.logger, onMainThread);
 }
+
+/** Workers that die before their first answer, one after another, before the pool gives up on threads. */
+const maxStartFailures = 3;
 
 const here = fileURLToPath(import.meta.url);
 const workerFile = path.join(path.dirname(here), `decode-worker${path.extname(here)}`);
@@ -90,25 +94,32 @@ interface Pending {
 interface PoolWorker {
   worker: Worker;
   pending: Map<number, Pending>;
+  answered: boolean;
 }
 
 class DecodePool implements RangeDecoder {
   private readonly workers: PoolWorker[] = [];
   private nextId = 0;
   private closed = false;
+  private startFailures = 0;
+  /** Set when workers cannot start at all (e.g. no TypeScript loader): ranges are prepared on the main thread. */
+  private fallback = false;
 
   constructor(
     readonly threads: number,
     private readonly data: DecodeWorkerData,
     private readonly stats: NormalizeStats,
     private readonly logger: Logger,
+    private readonly onMainThread: (messages: readonly IngestMessage[], only?: SignalTable) => PreparedRange,
   ) {
     for (let i = 0; i < threads; i++) this.workers.push(this.spawn());
   }
 
   private spawn(): PoolWorker {
-    const entry: PoolWorker = { worker: startWorker(this.data), pending: new Map() };
+    const entry: PoolWorker = { worker: startWorker(this.data), pending: new Map(), answered: false };
     entry.worker.on("message", (response: DecodeResponse) => {
+      entry.answered = true;
+      this.startFailures = 0;
       const pending = entry.pending.get(response.id);
       if (!pending) return;
       entry.pending.delete(response.id);
@@ -121,10 +132,16 @@ class DecodePool implements RangeDecoder {
       for (const pending of entry.pending.values()) pending.reject(err);
       entry.pending.clear();
       const index = this.workers.indexOf(entry);
-      if (index >= 0 && !this.closed) {
-        this.logger.error({ err: err.message }, "decode worker thread died; starting a new one");
-        this.workers[index] = this.spawn();
+      if (index < 0 || this.closed || this.fallback) return;
+      if (!entry.answered && ++this.startFailures >= maxStartFailures) {
+        // Respawning a worker that cannot start would spin: decode on the main thread instead.
+        this.fallback = true;
+        this.logger.error({ err: err.message }, "decode worker threads cannot start; decoding on the main thread");
+        for (const other of this.workers) if (other !== entry) void other.worker.terminate();
+        return;
       }
+      this.logger.error({ err: err.message }, "decode worker thread died; starting a new one");
+      this.workers[index] = this.spawn();
     };
     entry.worker.on("error", fail);
     entry.worker.on("exit", (code) => fail(new Error(`decode worker exited with code ${code}`)));
@@ -134,6 +151,7 @@ class DecodePool implements RangeDecoder {
 
   prepare(messages: readonly IngestMessage[], only?: SignalTable): Promise<PreparedRange> {
     if (this.closed) return Promise.reject(new Error("the decode pool is closed"));
+    if (this.fallback) return Promise.resolve().then(() => this.onMainThread(messages, only));
     let total = 0;
     for (const message of messages) total += message.value?.length ?? 0;
     const values = new Uint8Array(total);
