@@ -1,6 +1,7 @@
 // Wires the roles of one Braid process: the store, Kafka, Redis, self-telemetry, then ingest,
 // correlator and API as configured. Everything is created here and passed down.
 import path from "node:path";
+import { Partitioners } from "kafkajs";
 import { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -103,7 +104,7 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
         { name: "kafka", check: async () => void (await kafkaAdmin.describeCluster()) },
         { name: "redis", check: async () => void (await redis.ping()) },
       ];
-      const changes = kafka.producer({ allowAutoTopicCreation: true });
+      const changes = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
       await changes.connect();
       cleanups.push(() => changes.disconnect());
       const publishChange = createChangePublisher(changes, { topic: config.kafka.changes.topic, defaultTenant: config.tenancy.default, tenantHeader: config.tenancy.header });
