@@ -1,6 +1,7 @@
 // Wires the roles of one Braid process: the store, Kafka, Redis, self-telemetry, then ingest,
 // correlator and API as configured. Everything is created here and passed down.
 import path from "node:path";
+import { Partitioners } from "kafkajs";
 import { Redis } from "ioredis";
 import type { FastifyInstance } from "fastify";
 import type { Logger } from "pino";
@@ -8,10 +9,10 @@ import type { Registry } from "prom-client";
 import { buildApi, startMetricsListener, type HealthCheck } from "../api/index.js";
 import { startCorrelator, type CorrelatorHandle } from "../correlator/index.js";
 import { startAlerting, type AlertingHandle } from "../correlator/alerting/index.js";
-import { changeIdOf, type ChangeEvent } from "../schemas/changes.js";
 import { compressionTypeOf, connectAdmin, createIngestMetrics, createKafka, kafkaSecurity, startIngest, type IngestHandle, type RetrySchedule } from "../ingest/index.js";
 import type { BraidConfig } from "../schemas/config.js";
 import { CURRENT_LAYOUT, detectLayout, LAYOUTS, openStore, type Store } from "../store/index.js";
+import { createChangePublisher } from "./change-publisher.js";
 import { redactConfig } from "./config.js";
 import { createLogger } from "./logger.js";
 import { createMetricsRegistry } from "./metrics.js";
@@ -103,17 +104,10 @@ export async function startBraid(config: BraidConfig, options: { logger?: Logger
         { name: "kafka", check: async () => void (await kafkaAdmin.describeCluster()) },
         { name: "redis", check: async () => void (await redis.ping()) },
       ];
-      const changes = kafka.producer({ allowAutoTopicCreation: true });
+      const changes = kafka.producer({ allowAutoTopicCreation: true, createPartitioner: Partitioners.DefaultPartitioner });
       await changes.connect();
       cleanups.push(() => changes.disconnect());
-      const changesTopic = config.kafka.changes.topic;
-      const publishChange = async (event: ChangeEvent, requested: string | undefined) => {
-        if (changesTopic.startsWith("^")) throw new Error("kafka.changes.topic is a pattern: name one topic to publish change events to");
-        const tenant = requested ?? config.tenancy.default;
-        const changeId = changeIdOf(event, tenant);
-        await changes.send({ topic: changesTopic, acks: -1, messages: [{ key: changeId, value: JSON.stringify({ ...event, id: changeId }), headers: { "content-type": "application/json", [config.tenancy.header]: tenant } }] });
-        return { changeId, tenant, topic: changesTopic };
-      };
+      const publishChange = createChangePublisher(changes, { topic: config.kafka.changes.topic, defaultTenant: config.tenancy.default, tenantHeader: config.tenancy.header });
       const api = await buildApi({ deps: { store, logger, latencyBudgets: config.correlator.latencyBudgets, alerting: { rulesDir: config.alerting.rulesDir }, publishChange }, tracer: telemetry.tracer, registry, health, settings: config.api });
       if (config.api.auth.mode === "off") logger.warn("API authentication is off (BRAID_API_AUTH=off): every caller reads every tenant's data; for local development only");
       else if (api.keyRing.empty) logger.warn("no API key exists yet: every request but /healthz is answered 401; set BRAID_API_BOOTSTRAP_KEY or BRAID_API_BOOTSTRAP_KEY_FILE to an admin key and create keys with POST /api/v1/keys");

@@ -7,7 +7,7 @@ import { z } from "zod";
 import type { Anomaly } from "../../correlator/index.js";
 import type { LatencyBudget } from "../../schemas/config.js";
 import type { ApiDeps } from "../deps.js";
-import { checkRange, resolveRange, seconds, timeRangeFields } from "../params.js";
+import { checkRange, queryInteger, resolveRange, seconds, timeRangeFields } from "../params.js";
 import { getAnomaly, listAnomalies } from "../queries/anomalies.js";
 import { getIncident } from "../queries/incidents.js";
 import { redSeries, redSeriesOf, stepFor } from "../queries/series.js";
@@ -56,7 +56,7 @@ export async function anomalyRoutes(app: FastifyInstance, deps: ApiDeps): Promis
           z.object({
             ...timeRangeFields,
             node: z.string().min(1).max(256).optional().describe("Only anomalies of this service or database"),
-            limit: z.coerce.number().int().min(1).max(1000).default(200),
+            limit: queryInteger(z.number().int().min(1).max(1000)).default(200),
           }),
         ),
         response: { 200: z.object({ From: z.string(), To: z.string(), Anomalies: z.array(AnomalyOut) }), 400: ErrorBody },

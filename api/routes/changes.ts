@@ -47,7 +47,12 @@ export async function changeRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       if (!deps.publishChange) return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: "this Braid process cannot publish change events (no Kafka producer)" });
       const caller = request.caller;
       const tenant = caller.tenant === allTenants ? request.query.tenant : caller.tenant;
-      const published = await deps.publishChange(request.body, tenant);
+      // The broker unreachable or refusing: the pipeline may retry later (it is idempotent by id).
+      const published = await deps.publishChange(request.body, tenant).catch((err: Error) => err);
+      if (published instanceof Error) {
+        request.log.warn({ err: published }, "could not publish a change event");
+        return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: `the change could not be put on the changes topic: ${published.message}; send it again (the same id is stored once)` });
+      }
       request.auditDetail = { action: "changes.create", changeId: published.changeId, service: request.body.service, kind: request.body.kind };
       return reply.code(202).send({ ChangeId: published.changeId, Tenant: published.tenant, Topic: published.topic });
     },

@@ -7,7 +7,7 @@ import { bundledGlossary } from "../../schemas/glossary/bundled.js";
 import { ErrorClass, ErrorSeverity } from "../../schemas/glossary/schema.js";
 import { SourceLanguage } from "../../schemas/rows.js";
 import type { ApiDeps } from "../deps.js";
-import { checkRange, resolveRange, timeRangeFields } from "../params.js";
+import { checkRange, queryInteger, resolveRange, timeRangeFields } from "../params.js";
 import { countErrors } from "../queries/errors.js";
 import { ErrorBody } from "../schemas.js";
 
@@ -21,7 +21,7 @@ const ErrorsQuery = checkRange(
       .regex(/^[A-Z][A-Z_]*(\.[A-Z0-9][A-Z0-9_]*)?$/, "a glossary code such as UNAVAILABLE.CONNECTION_REFUSED or UNKNOWN")
       .optional(),
     fingerprint: z.string().regex(/^[0-9a-f]{16}$/, "16 lowercase hex characters").optional(),
-    limit: z.coerce.number().int().min(1).max(1000).default(100),
+    limit: queryInteger(z.number().int().min(1).max(1000)).default(100),
   }),
 );
 

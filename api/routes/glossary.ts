@@ -7,6 +7,7 @@ import { defaultGlossary, explainMatch, nearestEntries, normalizeErrorMessage } 
 import { bundledGlossary } from "../../schemas/glossary/bundled.js";
 import { ErrorClass, GlossaryEntry } from "../../schemas/glossary/schema.js";
 import type { ApiDeps } from "../deps.js";
+import { queryInteger } from "../params.js";
 import { ErrorBody } from "../schemas.js";
 
 const GlossaryQuery = z.object({
@@ -20,7 +21,7 @@ const MatchQuery = z.object({
   message: z.string().min(1).max(8192).describe("The error text: an exception message, a status message, a log line's error field"),
   language: z.enum(["go", "rust"]).optional().describe("The source language: its patterns win ties"),
   exceptionType: z.string().min(1).max(512).optional().describe("exception.type, e.g. *net.OpError"),
-  httpStatus: z.coerce.number().int().min(100).max(599).optional(),
+  httpStatus: queryInteger(z.number().int().min(100).max(599)).optional(),
   grpcCode: z.string().min(1).max(64).optional().describe("gRPC status: a number or a name (UNAVAILABLE)"),
   spanKind: z.enum(["Unspecified", "Internal", "Server", "Client", "Producer", "Consumer"]).optional(),
 });

@@ -2,7 +2,7 @@ import type { FastifyInstance } from "fastify";
 import type { ZodTypeProvider } from "fastify-type-provider-zod";
 import { z } from "zod";
 import type { ApiDeps } from "../deps.js";
-import { checkRange, resolveRange, seconds, timeRangeFields } from "../params.js";
+import { checkRange, queryInteger, resolveRange, seconds, timeRangeFields } from "../params.js";
 import { nodeOperations, nodeTotal, redSeries, stepFor, type RedPoint } from "../queries/series.js";
 import { mapNodes, nodeSummaries, serviceMapEdges, type NodeSummary } from "../queries/services.js";
 import { ErrorBody } from "../schemas.js";
@@ -123,7 +123,7 @@ const SeriesQuery = checkRange(
     ...timeRangeFields,
     nodeType: nodeTypeField,
     operation: z.string().min(1).max(512).optional().describe("One operation (span name of the entry spans); default: all"),
-    step: z.coerce.number().int().min(10).max(86_400).multipleOf(10, "a multiple of the 10-second bucket").optional().describe("Seconds per point; default: at most 360 points"),
+    step: queryInteger(z.number().int().min(10).max(86_400).multipleOf(10, "a multiple of the 10-second bucket")).optional().describe("Seconds per point; default: at most 360 points"),
   }),
 ).superRefine((query, ctx) => {
   const { fromMs, toMs } = resolveRange(query);

@@ -8,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApi } from "../../api/index.js";
 import { createLogger } from "../../runtime/logger.js";
 import { createMetricsRegistry } from "../../runtime/metrics.js";
+import { ApiSettings } from "../../schemas/config.js";
 import { ChdbStore, migrate, type Store } from "../../store/index.js";
 import { tempDir } from "../support/env.js";
 import { shopTraffic } from "../support/rows.js";
@@ -38,7 +39,9 @@ beforeAll(async () => {
   store = new ChdbStore(storage.dir, "api_injection");
   await migrate(store);
   await store.insert("otel_traces", shopTraffic({ startSecond: Math.floor(Date.now() / 1000) - 600, seconds: 60, requestsPerSecond: 2 }));
-  app = await buildApi({ deps: { store, logger: createLogger("silent") }, tracer: trace.getTracer("test"), registry: createMetricsRegistry(), health: [] });
+  // Well over a thousand requests in a minute from one address: the rate limit (tested in
+  // api-auth) is lifted so that every hostile request reaches its route.
+  app = await buildApi({ deps: { store, logger: createLogger("silent") }, tracer: trace.getTracer("test"), registry: createMetricsRegistry(), health: [], settings: ApiSettings.parse({ auth: { mode: "off" }, rateLimitPerMinute: 1_000_000 }) });
 });
 afterAll(async () => {
   await app?.close();

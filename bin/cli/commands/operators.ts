@@ -5,7 +5,7 @@ import type { Command } from "commander";
 import { CliError, ExitCode } from "../exit-codes.js";
 import { ago } from "../output.js";
 import type { Action, CommandTools } from "../program.js";
-import { loadBraidConfig } from "./serve.js";
+import { loadBraidConfig } from "../braid-config.js";
 
 type Wrap = (action: Action) => (...args: unknown[]) => Promise<void>;
 

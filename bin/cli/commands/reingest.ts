@@ -16,7 +16,7 @@ import { CliError, ExitCode } from "../exit-codes.js";
 import type { CommandTools } from "../program.js";
 import { createProgress } from "../progress.js";
 import { parseTime } from "../time.js";
-import { loadBraidConfig } from "./serve.js";
+import { loadBraidConfig } from "../braid-config.js";
 
 /** Opens the store Braid is configured with; a chDB directory held by a running Braid is named. */
 export async function openConfiguredStore(config: BraidConfig): Promise<Store> {

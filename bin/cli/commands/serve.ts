@@ -1,30 +1,12 @@
 // `braid serve` (alias `start`): runs the configured roles (ingest, correlator, api) until SIGTERM
 // or SIGINT, as `npm start`, the Dockerfile and docker-compose do.
-import { ConfigError, loadConfig } from "../../../runtime/config.js";
 import { startBraid } from "../../../runtime/app.js";
 import { createLogger } from "../../../runtime/logger.js";
-import { CliError } from "../exit-codes.js";
+import { loadBraidConfig } from "../braid-config.js";
 
 export interface ServeOptions {
   config?: string;
   roles?: string;
-}
-
-/** Environment for loadConfig with the command's --config and --roles applied. */
-export function braidEnv(options: { config?: string; roles?: string }, env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
-  const out = { ...env };
-  if (options.config) out.BRAID_CONFIG = options.config;
-  if (options.roles) out.BRAID_ROLES = options.roles;
-  return out;
-}
-
-export function loadBraidConfig(options: { config?: string; roles?: string }, env: NodeJS.ProcessEnv = process.env) {
-  try {
-    return loadConfig(braidEnv(options, env));
-  } catch (err) {
-    if (err instanceof ConfigError) throw new CliError(err.message);
-    throw err;
-  }
 }
 
 /** Resolves only when the process is stopped by a signal (then the process exits). */

@@ -3,6 +3,31 @@
 // trace and sample logs. `braid incident ID` prints it; so does the demo (scripts/demo.ts).
 import { ago, cut, type Colors } from "../output.js";
 
+export interface IncidentAlert {
+  RuleName: string;
+  State: string;
+  Value: number | null;
+  Labels?: Record<string, string>;
+}
+
+/**
+ * One rule can have several alerts on an incident (an SLO's burn-rate windows, a rule grouped by
+ * operation): each is named by the labels whose values vary among the rule's alerts, as
+ * Prometheus writes them (`checkout-availability{long_window="1h"}`).
+ */
+export function alertNames(alerts: IncidentAlert[]): string[] {
+  return alerts.map((alert) => {
+    const siblings = alerts.filter((other) => other.RuleName === alert.RuleName);
+    if (siblings.length < 2) return alert.RuleName;
+    const labels = alert.Labels ?? {};
+    const distinct = Object.keys(labels)
+      .filter((name) => siblings.some((other) => (other.Labels ?? {})[name] !== labels[name]))
+      .sort()
+      .map((name) => `${name}=${JSON.stringify(labels[name])}`);
+    return distinct.length ? `${alert.RuleName}{${distinct.join(",")}}` : alert.RuleName;
+  });
+}
+
 export interface RootCause {
   Node: string;
   NodeType: string;
@@ -31,7 +56,7 @@ export interface IncidentDetail extends IncidentSummary {
   ExemplarTraceIds: string[];
   SampleLogs: { Timestamp: string; ServiceName: string; SeverityText: string; Body: string; TraceId: string; ErrorCode: string }[];
   /** Present once the alerting API is there: the alerts linked to the incident. */
-  Alerts?: { RuleName: string; State: string; Value: number | null }[];
+  Alerts?: IncidentAlert[];
 }
 
 export const codesText = (codes: Record<string, number>) =>
@@ -66,7 +91,10 @@ export function incidentLines(incident: IncidentDetail, options: IncidentViewOpt
   out.push(`  services: ${incident.Services.join(", ") || "-"}`);
   if (incident.Operations?.length) out.push(`  operations: ${cut(incident.Operations.join(", "), options.width - 16)}`);
   out.push(`  error codes: ${codesText(incident.ErrorCodes) || "none"}`);
-  if (incident.Alerts?.length) out.push(`  alerts: ${incident.Alerts.map((a) => `${a.RuleName} [${a.State}]`).join(", ")}`);
+  if (incident.Alerts?.length) {
+    const names = alertNames(incident.Alerts);
+    out.push(`  alerts: ${incident.Alerts.map((a, i) => `${names[i]} [${a.State}]`).join(", ")}`);
+  }
 
   out.push("", c.bold("Root-cause candidates"));
   if (incident.RootCauses.length === 0) out.push(c.dim("  (none ranked yet)"));
