@@ -83,7 +83,10 @@ describe("alerts from real Go and Rust services", () => {
         expect(states.map((t) => `${t.FromState}→${t.ToState}`), rule).toEqual(["inactive→pending", "pending→firing", "firing→resolved"]);
         const [pending, firing, resolved] = states.map((t) => Number(t.At));
         expect(pending!, rule).toBeGreaterThanOrEqual(faultStart);
-        expect(firing! - pending!, rule).toBeLessThanOrEqual(forSeconds + 2 * intervalSeconds);
+        // Never before `for` has passed. How soon after is a matter of when the ticks ran (late on a
+        // loaded machine: 65 s once at a load average of 25); the evaluator's timing is pinned on
+        // fixed times in correlator/alerting/evaluate.test.ts, not here.
+        expect(firing! - pending!, rule).toBeGreaterThanOrEqual(forSeconds);
         expect(resolved!, rule).toBeGreaterThan(faultEnd);
         expect(states[1]!.Value!, rule).toBeGreaterThan(400);
       }
