@@ -61,6 +61,13 @@ build_rust() {
   log "rust: built in $((SECONDS - start)) s"
 }
 
+# One build at a time per checkout: test files run in parallel, and each may call this script
+# (two cargo builds copying the same binaries raced: "mv: cannot stat …/inventory.tmp").
+lock_dir=${BRAID_STATE_DIR:-$ROOT/.braid}
+mkdir -p "$lock_dir"
+exec 9>"$lock_dir/build-examples.lock"
+flock 9
+
 case "$what" in
   all) build_go; build_rust ;;
   go) build_go ;;
