@@ -50,8 +50,9 @@ export async function changeRoutes(app: FastifyInstance, deps: ApiDeps): Promise
       // The broker unreachable or refusing: the pipeline may retry later (it is idempotent by id).
       const published = await deps.publishChange(request.body, tenant).catch((err: Error) => err);
       if (published instanceof Error) {
+        // The broker's own words stay in Braid's log: they name internal addresses.
         request.log.warn({ err: published }, "could not publish a change event");
-        return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: `the change could not be put on the changes topic: ${published.message}; send it again (the same id is stored once)` });
+        return reply.code(503).send({ statusCode: 503, error: "Service Unavailable", message: "Kafka did not take the change (Braid's log says why); send it again: the same id is stored once" });
       }
       request.auditDetail = { action: "changes.create", changeId: published.changeId, service: request.body.service, kind: request.body.kind };
       return reply.code(202).send({ ChangeId: published.changeId, Tenant: published.tenant, Topic: published.topic });
