@@ -80,7 +80,12 @@ describe("alerts from real Go and Rust services", () => {
       const faultEnd = Math.floor(run.faults[0]!.endedAt.getTime() / 1000);
       for (const rule of ["checkout-payments-latency", "checkout-payments-latency-metrics", "payments-latency-metrics"]) {
         const states = of(rule);
-        expect(states.map((t) => `${t.FromState}→${t.ToState}`), rule).toEqual(["inactive→pending", "pending→firing", "firing→resolved"]);
+        const sequence = states.map((t) => `${t.FromState}→${t.ToState}`);
+        expect(sequence.slice(0, 3), rule).toEqual(["inactive→pending", "pending→firing", "firing→resolved"]);
+        // After the resolve the metrics rule was seen once to go pending again for a tick
+        // (resolved→pending→inactive, clean-clone CI at load ~10; likely a late export holding the
+        // slow requests, not confirmed). Pending notifies nobody; firing again would, so it must not.
+        expect(sequence.slice(3).filter((step) => step.endsWith("firing")), rule).toEqual([]);
         const [pending, firing, resolved] = states.map((t) => Number(t.At));
         expect(pending!, rule).toBeGreaterThanOrEqual(faultStart);
         // Never before `for` has passed. How soon after is a matter of when the ticks ran (late on a
