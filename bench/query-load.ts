@@ -12,7 +12,7 @@
 // RED per 10 s); the service map's edges are computed by the correlator's own query
 // (computeEdges), slice by slice, as its ticks would; a few hundred incidents over the day are
 // written by the correlator's own incident code (resolved, with anomalies, timeline events,
-// exemplar traces of the store). The last 10 minutes hold a fault: one service's database pool
+// exemplar traces of the store). The last 90 seconds hold a fault: one service's database pool
 // runs dry, so a correlator tick has a real incident to open.
 import { parseArgs } from "node:util";
 import { pathToFileURL } from "node:url";
@@ -25,9 +25,12 @@ import { faultTemplates, meanSpans, parseCount, systemModel, traceTemplates, typ
 
 export const TENANT = "default";
 const DAY_SECONDS = 86_400;
-/** The fault: the last 10 minutes, a tenth of the requests go through the failing database. */
-const FAULT_SECONDS = 600;
-const FAULT_PER_MILLE = 100;
+/**
+ * The fault: the last 90 seconds (after a normal baseline of more than the detector's 10 minutes),
+ * three requests in ten go through the failing database.
+ */
+const FAULT_SECONDS = 90;
+const FAULT_PER_MILLE = 300;
 /** Requests that fail (2%), on their template's error path. */
 const ERRORS_PER_10K = 200;
 /** Spans per INSERT … SELECT at most (memory of the edge computation, the views' blocks). */
