@@ -39,6 +39,35 @@ async function baselineRank(store: Store, tenant: string, from: number, to: numb
   return index >= 0 ? index + 1 : undefined;
 }
 
+/** Where each scenario's evidence is written for reading a miss afterwards (.braid/bench-rca/<scenario>.json). */
+const evidenceDir = path.join(repoRoot, ".braid", "bench-rca");
+
+/**
+ * What Braid had to go on: every incident as stored, the anomalies, and the error spans of the
+ * faults' windows by service, kind, code and whether the parent span erred too.
+ */
+async function writeEvidence(store: Store, scenario: string, faults: [number, number][]): Promise<void> {
+  const from = Math.floor(Math.min(Date.now(), ...faults.map(([start]) => start)) / 1000) - 30;
+  const to = Math.ceil(Math.max(0, ...faults.map(([, end]) => end)) / 1000) + 30;
+  const evidence = {
+    incidents: await store.query("SELECT * FROM {{db}}.braid_incidents FINAL ORDER BY StartedAt"),
+    anomalies: await store.query("SELECT Node, NodeType, Operation, Kind, OnsetAt, DetectedAt, LastSeenAt, Score, Observed, Baseline, Calls, Errors, ErrorCodes FROM {{db}}.braid_anomalies FINAL ORDER BY OnsetAt").catch((err: Error) => err.message),
+    errorSpans: await store.query(
+      `SELECT e.ServiceName AS Service, e.SpanKind AS Kind, e.ErrorCode AS Code, p.ServiceName AS ParentService, p.StatusCode AS ParentStatus, p.ErrorCode AS ParentCode,
+              count() AS Spans, any(e.StatusMessage) AS Message
+       FROM (SELECT TraceId, ParentSpanId, ServiceName, SpanKind, ErrorCode, StatusMessage FROM {{db}}.otel_traces
+             WHERE StatusCode = 'Error' AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS e
+       LEFT JOIN (SELECT TraceId, SpanId, ServiceName, StatusCode, ErrorCode FROM {{db}}.otel_traces
+                  WHERE Timestamp >= toDateTime64({from:UInt32} - 60, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS p
+         ON p.TraceId = e.TraceId AND p.SpanId = e.ParentSpanId
+       GROUP BY Service, Kind, Code, ParentService, ParentStatus, ParentCode ORDER BY Spans DESC LIMIT 100`,
+      { from, to },
+    ),
+  };
+  mkdirSync(evidenceDir, { recursive: true });
+  writeFileSync(path.join(evidenceDir, `${scenario}.json`), JSON.stringify(evidence, null, 1));
+}
+
 interface Row extends ScenarioScore {
   baselineRank?: number;
   /** Why the scenario could not be run. */
@@ -53,8 +82,9 @@ for (const file of files) {
   process.stderr.write(`\n=== ${name} (load average ${load()})\n`);
   loadsDuring.push(load());
   try {
-    const { braid, score } = await runScenarioWithBraid(file, { keepBraid: true, log: (line) => process.stderr.write(`  ${line}\n`) });
+    const { braid, run, score } = await runScenarioWithBraid(file, { keepBraid: true, log: (line) => process.stderr.write(`  ${line}\n`) });
     const row: Row = { ...score };
+    await writeEvidence(braid.store, name, run.faults.map((f) => [f.startedAt.getTime(), f.endedAt.getTime()]));
     if (score.incident && score.expectedRootCause) {
       row.baselineRank = await baselineRank(braid.store, score.incident.tenant, score.incident.startedAt - 30, score.incident.updatedAt + 30, score.expectedRootCause.service);
     }
