@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { isCallSql, peerNameSql } from "../correlator/nodes.js";
 import { repoRoot } from "../examples/runner/index.js";
+import { readScenario } from "../examples/runner/systems.js";
 import { runScenarioWithBraid, type ScenarioScore } from "../scripts/lib/braid-scenario.js";
 import type { Store } from "../store/index.js";
 
@@ -93,12 +94,15 @@ for (const file of files) {
     process.stderr.write(`  → incidents ${row.incidents}, rank ${row.rank ?? "-"}, causes ${JSON.stringify(row.causes?.map((c) => [c.service, c.rank]))}, delay ${row.detectionDelaySeconds ?? "-"} s ${JSON.stringify(row.delay ?? {})}\n`);
   } catch (err) {
     process.stderr.write(`  failed: ${(err as Error).stack}\n`);
-    rows.push({ scenario: name, system: "?", expectedIncident: true, incidents: 0, error: (err as Error).message.split("\n")[0] });
+    const scenario = readScenario(file);
+    rows.push({ scenario: name, system: scenario.system, expectedIncident: scenario.expect.incident, incidents: 0, error: (err as Error).message.split("\n")[0] });
   }
 }
 
-const faults = rows.filter((r) => r.expectedIncident);
-const clean = rows.filter((r) => !r.expectedIncident);
+// A scenario that could not run (a service that did not start) says nothing about Braid: listed, not scored.
+const failed = rows.filter((r) => r.error);
+const faults = rows.filter((r) => r.expectedIncident && !r.error);
+const clean = rows.filter((r) => !r.expectedIncident && !r.error);
 const multi = faults.filter((r) => (r.causes?.length ?? 0) > 1);
 const share = (n: number, of: number) => (of === 0 ? "-" : `${n}/${of} (${Math.round((100 * n) / of)}%)`);
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : Number.NaN);
@@ -145,6 +149,7 @@ const summary = [
   `detection delay from fault start: median ${delays.length ? median(delays) : "-"} s, max ${delays.length ? Math.max(...delays) : "-"} s; faults detected under 60 s: ${share(delays.filter((d) => d < 60).length, faults.length)}`,
   `where the seconds go (medians): buckets ${median(withDelay.map((r) => r.delay!.buckets))} s (onset bucket + persistence bucket), ingest-lag allowance ${withDelay[0]?.delay?.ingestLagAllowance ?? "-"} s, tick + queries + write ${median(withDelay.map((r) => r.delay!.tickAndCorrelation))} s; measured ingest lag p50 ${median(withDelay.map((r) => r.delay!.ingestP50))} s, p95 ${median(withDelay.map((r) => r.delay!.ingestP95))} s`,
   `fault-free scenarios: ${clean.length}; with an incident: ${clean.filter((r) => r.incidents > 0).length}`,
+  ...(failed.length ? [`could not run (not scored): ${failed.map((r) => r.scenario).join(", ")}`] : []),
   `topology emitters: ${cpu.length ? `${median(cpuPerThousandSpans).toFixed(2)} CPU-s per 1000 spans (median), ${median(cpu.map((r) => Object.values(r.emitterCpuSeconds!).reduce((a, b) => a + b, 0))).toFixed(1)} CPU-s per run (both emitters, the load's duration)` : "-"}`,
   `machine: ${cores} cores; load average (1, 5, 15 min) at each scenario's start: first ${loadsDuring[0] ?? "-"}, last ${loadsDuring.at(-1) ?? "-"}, median 1-min ${median(loadsDuring.map((l) => Number(l.split(" ")[0])))}`,
 ];
