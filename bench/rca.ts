@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { isCallSql, peerNameSql } from "../correlator/nodes.js";
 import { repoRoot } from "../examples/runner/index.js";
+import { readScenario } from "../examples/runner/systems.js";
 import { runScenarioWithBraid, type ScenarioScore } from "../scripts/lib/braid-scenario.js";
 import type { Store } from "../store/index.js";
 
@@ -39,6 +40,35 @@ async function baselineRank(store: Store, tenant: string, from: number, to: numb
   return index >= 0 ? index + 1 : undefined;
 }
 
+/** Where each scenario's evidence is written for reading a miss afterwards (.braid/bench-rca/<scenario>.json). */
+const evidenceDir = path.join(repoRoot, ".braid", "bench-rca");
+
+/**
+ * What Braid had to go on: every incident as stored, the anomalies, and the error spans of the
+ * faults' windows by service, kind, code and whether the parent span erred too.
+ */
+async function writeEvidence(store: Store, scenario: string, faults: [number, number][]): Promise<void> {
+  const from = Math.floor(Math.min(Date.now(), ...faults.map(([start]) => start)) / 1000) - 30;
+  const to = Math.ceil(Math.max(0, ...faults.map(([, end]) => end)) / 1000) + 30;
+  const evidence = {
+    incidents: await store.query("SELECT * FROM {{db}}.braid_incidents FINAL ORDER BY StartedAt"),
+    anomalies: await store.query("SELECT Node, NodeType, Operation, Kind, OnsetAt, DetectedAt, LastSeenAt, Score, Observed, Baseline, Calls, Errors, ErrorCodes FROM {{db}}.braid_anomalies FINAL ORDER BY OnsetAt").catch((err: Error) => err.message),
+    errorSpans: await store.query(
+      `SELECT e.ServiceName AS Service, e.SpanKind AS Kind, e.ErrorCode AS Code, p.ServiceName AS ParentService, p.StatusCode AS ParentStatus, p.ErrorCode AS ParentCode,
+              count() AS Spans, any(e.StatusMessage) AS Message
+       FROM (SELECT TraceId, ParentSpanId, ServiceName, SpanKind, ErrorCode, StatusMessage FROM {{db}}.otel_traces
+             WHERE StatusCode = 'Error' AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS e
+       LEFT JOIN (SELECT TraceId, SpanId, ServiceName, StatusCode, ErrorCode FROM {{db}}.otel_traces
+                  WHERE Timestamp >= toDateTime64({from:UInt32} - 60, 9) AND Timestamp < toDateTime64({to:UInt32}, 9)) AS p
+         ON p.TraceId = e.TraceId AND p.SpanId = e.ParentSpanId
+       GROUP BY Service, Kind, Code, ParentService, ParentStatus, ParentCode ORDER BY Spans DESC LIMIT 100`,
+      { from, to },
+    ),
+  };
+  mkdirSync(evidenceDir, { recursive: true });
+  writeFileSync(path.join(evidenceDir, `${scenario}.json`), JSON.stringify(evidence, null, 1));
+}
+
 interface Row extends ScenarioScore {
   baselineRank?: number;
   /** Why the scenario could not be run. */
@@ -53,8 +83,9 @@ for (const file of files) {
   process.stderr.write(`\n=== ${name} (load average ${load()})\n`);
   loadsDuring.push(load());
   try {
-    const { braid, score } = await runScenarioWithBraid(file, { keepBraid: true, log: (line) => process.stderr.write(`  ${line}\n`) });
+    const { braid, run, score } = await runScenarioWithBraid(file, { keepBraid: true, log: (line) => process.stderr.write(`  ${line}\n`) });
     const row: Row = { ...score };
+    await writeEvidence(braid.store, name, run.faults.map((f) => [f.startedAt.getTime(), f.endedAt.getTime()]));
     if (score.incident && score.expectedRootCause) {
       row.baselineRank = await baselineRank(braid.store, score.incident.tenant, score.incident.startedAt - 30, score.incident.updatedAt + 30, score.expectedRootCause.service);
     }
@@ -63,12 +94,15 @@ for (const file of files) {
     process.stderr.write(`  → incidents ${row.incidents}, rank ${row.rank ?? "-"}, causes ${JSON.stringify(row.causes?.map((c) => [c.service, c.rank]))}, delay ${row.detectionDelaySeconds ?? "-"} s ${JSON.stringify(row.delay ?? {})}\n`);
   } catch (err) {
     process.stderr.write(`  failed: ${(err as Error).stack}\n`);
-    rows.push({ scenario: name, system: "?", expectedIncident: true, incidents: 0, error: (err as Error).message.split("\n")[0] });
+    const scenario = readScenario(file);
+    rows.push({ scenario: name, system: scenario.system, expectedIncident: scenario.expect.incident, incidents: 0, error: (err as Error).message.split("\n")[0] });
   }
 }
 
-const faults = rows.filter((r) => r.expectedIncident);
-const clean = rows.filter((r) => !r.expectedIncident);
+// A scenario that could not run (a service that did not start) says nothing about Braid: listed, not scored.
+const failed = rows.filter((r) => r.error);
+const faults = rows.filter((r) => r.expectedIncident && !r.error);
+const clean = rows.filter((r) => !r.expectedIncident && !r.error);
 const multi = faults.filter((r) => (r.causes?.length ?? 0) > 1);
 const share = (n: number, of: number) => (of === 0 ? "-" : `${n}/${of} (${Math.round((100 * n) / of)}%)`);
 const median = (xs: number[]) => (xs.length ? [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]! : Number.NaN);
@@ -115,6 +149,7 @@ const summary = [
   `detection delay from fault start: median ${delays.length ? median(delays) : "-"} s, max ${delays.length ? Math.max(...delays) : "-"} s; faults detected under 60 s: ${share(delays.filter((d) => d < 60).length, faults.length)}`,
   `where the seconds go (medians): buckets ${median(withDelay.map((r) => r.delay!.buckets))} s (onset bucket + persistence bucket), ingest-lag allowance ${withDelay[0]?.delay?.ingestLagAllowance ?? "-"} s, tick + queries + write ${median(withDelay.map((r) => r.delay!.tickAndCorrelation))} s; measured ingest lag p50 ${median(withDelay.map((r) => r.delay!.ingestP50))} s, p95 ${median(withDelay.map((r) => r.delay!.ingestP95))} s`,
   `fault-free scenarios: ${clean.length}; with an incident: ${clean.filter((r) => r.incidents > 0).length}`,
+  ...(failed.length ? [`could not run (not scored): ${failed.map((r) => r.scenario).join(", ")}`] : []),
   `topology emitters: ${cpu.length ? `${median(cpuPerThousandSpans).toFixed(2)} CPU-s per 1000 spans (median), ${median(cpu.map((r) => Object.values(r.emitterCpuSeconds!).reduce((a, b) => a + b, 0))).toFixed(1)} CPU-s per run (both emitters, the load's duration)` : "-"}`,
   `machine: ${cores} cores; load average (1, 5, 15 min) at each scenario's start: first ${loadsDuring[0] ?? "-"}, last ${loadsDuring.at(-1) ?? "-"}, median 1-min ${median(loadsDuring.map((l) => Number(l.split(" ")[0])))}`,
 ];

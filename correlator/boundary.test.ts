@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { attributeOrigin, attributeOrigins, type AttributionContext, type RawOrigin } from "./boundary.js";
+import { attributeOrigin, attributeOrigins, refinedCode, type AttributionContext, type RawOrigin } from "./boundary.js";
 import { anomaly, shopGraph } from "./fixtures.test-support.js";
 import { resolvePeer } from "./nodes.js";
 import { rankRootCauses } from "./rank.js";
@@ -32,6 +32,24 @@ describe("the boundary rule: whose is an error recorded on a call span", () => {
       expect(attributeOrigin(call("payments", "postgres", code, { peerType: "database" }), context())).toMatchObject({ node: "payments", boundary: "caller", callee: "postgres" });
       expect(attributeOrigin(call("checkout", "payments", code), context())).toMatchObject({ node: "checkout", boundary: "caller" });
     }
+  });
+
+  it("refines a call span's code by what its caller reported: a cancel reported as a deadline, a more precise code of the same family", () => {
+    // Go: otelhttp's client span says "net/http: request canceled", http.Client returned "… (Client.Timeout exceeded …)".
+    expect(refinedCode("CANCELLED.CLIENT", "DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT")).toBe("DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT");
+    // Rust: the future dropped by tokio::time::timeout, its caller's "deadline has elapsed".
+    expect(refinedCode("CANCELLED", "DEADLINE_EXCEEDED.CLIENT_TIMEOUT")).toBe("DEADLINE_EXCEEDED.CLIENT_TIMEOUT");
+    expect(refinedCode("DEADLINE_EXCEEDED.CLIENT_TIMEOUT", "DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT")).toBe("DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT");
+    // Never to a less precise code, never across families, never from nothing.
+    expect(refinedCode("DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT", "DEADLINE_EXCEEDED.CLIENT_TIMEOUT")).toBe("DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT");
+    expect(refinedCode("UNAVAILABLE.CONNECTION_REFUSED", "INTERNAL.HANDLER_ERROR")).toBe("UNAVAILABLE.CONNECTION_REFUSED");
+    expect(refinedCode("DEADLINE_EXCEEDED.CLIENT_TIMEOUT", "CANCELLED.CLIENT")).toBe("DEADLINE_EXCEEDED.CLIENT_TIMEOUT");
+    expect(refinedCode("CANCELLED.CLIENT", "")).toBe("CANCELLED.CLIENT");
+    // Attributed with the refined code: the slow callee's, shown with the caller's precise timeout.
+    const cancelled = call("checkout", "payments", "CANCELLED.CLIENT", { answeredBy: "payments", reportedAs: "DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT" });
+    expect(attributeOrigin(cancelled, context({ slowed: new Set(["payments"]) }))).toMatchObject({ node: "payments", boundary: "answered_slow", errorCode: "DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT" });
+    // A server span's code is its own: nothing above it refines it.
+    expect(attributeOrigin(origin({ service: "payments", errorCode: "CANCELLED.CLIENT", reportedAs: "DEADLINE_EXCEEDED.CLIENT_TIMEOUT" }), context())).toMatchObject({ node: "payments", errorCode: "CANCELLED.CLIENT" });
   });
 
   it("gives a timeout to the callee when it answered slower than usual, and to the caller's own deadline when it did not", () => {

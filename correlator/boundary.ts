@@ -14,6 +14,7 @@
 //     caller's own deadline if it did not;
 //   - anything else on a call span (a reply the caller could not decode) stays with the caller.
 // Pure: raw origins and what is known of the window in, attributed origins out.
+import { bundledGlossary } from "../schemas/glossary/bundled.js";
 import { resolvePeer, type PeerResolution } from "./nodes.js";
 import type { BoundaryKind, NodeType } from "./types.js";
 
@@ -30,6 +31,8 @@ export interface RawOrigin {
   /** The service whose own span answered this call (a child in another service), '' if none. */
   answeredBy: string;
   errorCode: string;
+  /** For a call span: the code of the erring span of the same service it returned to ('' if none). */
+  reportedAs?: string;
   count: number;
   /** Hashes of the traces these spans belong to (for separating independent causes). */
   traces: readonly number[];
@@ -94,7 +97,26 @@ export interface AttributionContext extends PeerResolution {
  */
 const isCancelCode = (code: string) => canonical(code) === "CANCELLED";
 
-export function attributeOrigin(origin: RawOrigin, context: AttributionContext): OriginCount {
+const priorities = new Map(bundledGlossary().entries.map((entry) => [entry.code, entry.priority]));
+
+/**
+ * The code of a call span's error, refined by what the code that made the call reported: a client
+ * library's instrumentation sees the transport's error, the caller sees the library's, which is
+ * often more precise about the same failure. Go's otelhttp client span records "net/http: request
+ * canceled" or "context deadline exceeded" where http.Client returns "… (Client.Timeout exceeded
+ * while awaiting headers)"; a Rust future dropped by tokio::time::timeout records a cancel where
+ * its caller reports "deadline has elapsed". So: a cancel its caller reports as a deadline is that
+ * deadline, and a code of the same family the glossary ranks higher replaces the span's.
+ */
+export function refinedCode(code: string, reportedAs: string | undefined): string {
+  if (!reportedAs || reportedAs === code) return code;
+  if (isCancelCode(code) && isDeadlineCode(reportedAs)) return reportedAs;
+  const sameFamily = canonical(code) === canonical(reportedAs);
+  return sameFamily && (priorities.get(reportedAs) ?? 0) > (priorities.get(code) ?? 0) ? reportedAs : code;
+}
+
+export function attributeOrigin(raw: RawOrigin, context: AttributionContext): OriginCount {
+  const origin = raw.isCall ? { ...raw, errorCode: refinedCode(raw.errorCode, raw.reportedAs) } : raw;
   const callee = origin.answeredBy || resolvePeer(origin.peer, context);
   const own = (boundary: BoundaryKind): OriginCount => ({
     node: origin.service, nodeType: "service", errorCode: origin.errorCode, via: origin.service, count: origin.count, boundary, traces: origin.traces, examples: origin.examples,

@@ -258,24 +258,32 @@ export async function readErrorEvidence(store: Store, tenant: string, from: numb
   const totalErrorTraces = Number(count?.Traces ?? 0);
   const sampled = totalErrorTraces > maxTraces ? maxTraces / totalErrorTraces : 1;
   const params = { tenant, from, to, callerSideCodes: callerSideErrorCodes, sampleMax: Math.floor(sampled * 4294967295) };
-  const errorSpans = `SELECT TraceId, SpanId, ServiceName, ErrorCode, ${callColumns} FROM {{db}}.otel_traces
+  const errorSpans = `SELECT TraceId, SpanId, ParentSpanId, ServiceName, ErrorCode, ${callColumns} FROM {{db}}.otel_traces
      WHERE ${window} AND StatusCode = 'Error' AND xxHash32(TraceId) <= {sampleMax:UInt32}`;
-  const origins = await store.query<{ Service: string; IsCall: number; Peer: string; PeerType: NodeType; AnsweredBy: string; ErrorCode: string; Count: string; Traces: number[]; Examples: string[] }>(
+  // ReportedAs: the code of the erring span in the same service that a call span's error was
+  // returned to (the code that called the client), for refining the call span's code. A cancel
+  // comes from above: a span cancelled because its caller gave up (a server span whose parent
+  // erred) is not where the errors start, and a cancelled child does not make its parent's error
+  // someone else's (the caller's timeout is the origin, judged by the boundary rule).
+  const origins = await store.query<{ Service: string; IsCall: number; Peer: string; PeerType: NodeType; AnsweredBy: string; ErrorCode: string; ReportedAs: string; Count: string; Traces: number[]; Examples: string[] }>(
     `WITH e AS (${errorSpans})
-     SELECT ServiceName AS Service, IsCall, Peer, PeerType, AnsweredBy, ErrorCode, count() AS Count,
+     SELECT ServiceName AS Service, IsCall, Peer, PeerType, AnsweredBy, ErrorCode, ReportedAs, count() AS Count,
             groupUniqArray(100000)(xxHash32(TraceId)) AS Traces, groupUniqArray(3)(TraceId) AS Examples
      FROM (
        SELECT e.TraceId AS TraceId, e.ServiceName AS ServiceName, e.IsCall AS IsCall, e.Peer AS Peer, e.PeerType AS PeerType, e.ErrorCode AS ErrorCode,
-              max(c.StatusCode = 'Error') AS ChildErred, anyIf(c.ServiceName, c.ServiceName != '' AND c.ServiceName != e.ServiceName) AS AnsweredBy
+              max(c.StatusCode = 'Error' AND NOT startsWith(c.ErrorCode, 'CANCELLED')) AS ChildErred,
+              anyIf(c.ServiceName, c.ServiceName != '' AND c.ServiceName != e.ServiceName) AS AnsweredBy,
+              anyIf(p.ErrorCode, e.IsCall AND p.ServiceName = e.ServiceName) AS ReportedAs, max(p.TraceId != '') AS ParentErred
        FROM e
-       LEFT JOIN (SELECT TraceId, ParentSpanId, ServiceName, StatusCode FROM {{db}}.otel_traces
+       LEFT JOIN (SELECT TraceId, ParentSpanId, ServiceName, StatusCode, ErrorCode FROM {{db}}.otel_traces
                   WHERE Tenant = {tenant:String} AND Timestamp >= toDateTime64({from:UInt32}, 9) AND Timestamp < toDateTime64({to:UInt32} + 30, 9)
                     AND (TraceId, ParentSpanId) IN (SELECT TraceId, SpanId FROM e)) AS c
          ON e.TraceId = c.TraceId AND e.SpanId = c.ParentSpanId
+       LEFT JOIN (SELECT TraceId, SpanId, ServiceName, ErrorCode FROM e) AS p ON p.TraceId = e.TraceId AND p.SpanId = e.ParentSpanId
        GROUP BY e.TraceId, e.SpanId, e.ServiceName, e.IsCall, e.Peer, e.PeerType, e.ErrorCode
      )
-     WHERE ChildErred = 0
-     GROUP BY Service, IsCall, Peer, PeerType, AnsweredBy, ErrorCode
+     WHERE ChildErred = 0 AND NOT (startsWith(ErrorCode, 'CANCELLED') AND NOT IsCall AND ParentErred)
+     GROUP BY Service, IsCall, Peer, PeerType, AnsweredBy, ErrorCode, ReportedAs
      ORDER BY Count DESC, Service, Peer, ErrorCode`,
     params,
   );
@@ -291,7 +299,7 @@ export async function readErrorEvidence(store: Store, tenant: string, from: numb
   return {
     origins: origins.map((row) => ({
       service: row.Service, isCall: Boolean(Number(row.IsCall)), peer: row.Peer, peerType: row.PeerType, answeredBy: row.AnsweredBy,
-      errorCode: row.ErrorCode, count: Number(row.Count), traces: row.Traces.map(Number), examples: row.Examples,
+      errorCode: row.ErrorCode, reportedAs: row.ReportedAs, count: Number(row.Count), traces: row.Traces.map(Number), examples: row.Examples,
     })),
     members: members.map((row) => ({ node: row.Node, isPeer: Boolean(Number(row.IsPeer)), traces: row.Traces.map(Number) })),
     totalErrorTraces,

@@ -9,23 +9,8 @@ import { ChangeEvent } from "../../schemas/changes.js";
 import { allTenants } from "../caller.js";
 import type { ApiDeps } from "../deps.js";
 import { checkRange, paginationFields, resolveRange, seconds, timeRangeFields } from "../params.js";
-import { listChanges } from "../queries/changes.js";
+import { listChanges, StoredChange } from "../queries/changes.js";
 import { ErrorBody } from "../schemas.js";
-
-const StoredChange = z.object({
-  ChangeId: z.string(),
-  Tenant: z.string(),
-  At: z.string(),
-  Service: z.string(),
-  Kind: z.string(),
-  Version: z.string(),
-  PreviousVersion: z.string(),
-  Description: z.string(),
-  Author: z.string(),
-  Source: z.string(),
-  Url: z.string(),
-  Attributes: z.record(z.string(), z.string()),
-});
 
 const ListQuery = checkRange(z.object({ ...timeRangeFields, ...paginationFields, service: z.string().min(1).max(256).optional() }));
 

@@ -61,9 +61,19 @@ async function rollupSpanEdges(store: Store, from: number, to: number): Promise<
 /**
  * RED from OTLP histograms for buckets in [from, to): each point's increment over the previous
  * point of its stream (cumulative temporality; a changed start time or a smaller count is a
- * reset, counted from zero; a stream's first point counts only if the stream began within a
- * minute of it), or the point itself (delta temporality). Server metrics give service series,
- * client metrics edges (callee: peer.service, service.peer.name or server.address).
+ * reset, counted from zero if no export since the reset is missing; a stream's first point
+ * counts only if the stream began within a minute of it), or the point itself (delta
+ * temporality). Server metrics give service series, client metrics edges (callee: peer.service,
+ * service.peer.name or server.address).
+ *
+ * An increment counts only when the previous point is the stream's previous export: its gap is at
+ * most 1.5 × the stream's usual gap (+1 s). Producers write exports round-robin over partitions, so
+ * a later export is often stored before an earlier one; the increment over such a gap holds every
+ * request since the last stored point (after a slow spell, the slow ones) and would land in one
+ * bucket that is not theirs. It is counted once the missing point is stored and the bucket is
+ * recomputed (every tick recomputes the last rollupLookbackSeconds); a point that never arrives
+ * loses its interval and the next. Every recomputed bucket is written, zero or not, so a
+ * recomputation replaces what an earlier tick wrote.
  */
 async function rollupMetrics(store: Store, from: number, to: number, serverMetrics: readonly string[], clientMetrics: readonly string[]): Promise<void> {
   if (serverMetrics.length + clientMetrics.length === 0) return;
@@ -85,29 +95,39 @@ async function rollupMetrics(store: Store, from: number, to: number, serverMetri
          multiIf(MetricUnit = 's', 1000, MetricUnit = 'ms', 1, MetricUnit IN ('us', 'μs'), 0.001, MetricUnit = 'ns', 0.000001, MetricUnit = 'min', 60000, 1000) AS Scale,
          arrayMap(i -> concat(toString(if(i = 1, 0, ExplicitBounds[i - 1] * Scale)), '|', if(i > length(ExplicitBounds), 'inf', toString(ExplicitBounds[i] * Scale))),
                   range(1, length(BucketCounts) + 1)) AS LatencyKeys,
+         HasPrevious AND PrevStart = StartTimeUnix AND Count >= PrevCount AND length(PrevBuckets) = length(BucketCounts) AS Continues,
+         GapMs <= UsualGapMs * 1.5 + 1000 AS Adjacent,
+         dateDiff('millisecond', StartTimeUnix, TimeUnix) AS SinceStartMs,
+         -- A point that counts from its start time: a stream's first point, or the first after a reset.
+         if(HasPrevious, SinceStartMs <= UsualGapMs * 1.5 + 1000, SinceStartMs <= 60000) AS CountsFromStart,
          toUInt64(multiIf(AggregationTemporality = 1, Count,
-                 HasPrevious AND PrevStart = StartTimeUnix AND Count >= PrevCount AND length(PrevBuckets) = length(BucketCounts), Count - PrevCount,
-                 HasPrevious OR toUnixTimestamp(TimeUnix) - toUnixTimestamp(StartTimeUnix) <= 60, Count, toUInt64(0))) AS DeltaCount,
+                 Continues, if(Adjacent, Count - PrevCount, toUInt64(0)),
+                 CountsFromStart, Count, toUInt64(0))) AS DeltaCount,
          multiIf(AggregationTemporality = 1, BucketCounts,
-                 HasPrevious AND PrevStart = StartTimeUnix AND Count >= PrevCount AND length(PrevBuckets) = length(BucketCounts), arrayMap((a, b) -> toUInt64(greatest(toInt64(a) - toInt64(b), 0)), BucketCounts, PrevBuckets),
-                 HasPrevious OR toUnixTimestamp(TimeUnix) - toUnixTimestamp(StartTimeUnix) <= 60, BucketCounts, arrayMap(x -> toUInt64(0), BucketCounts)) AS DeltaBuckets
+                 Continues AND Adjacent, arrayMap((a, b) -> toUInt64(greatest(toInt64(a) - toInt64(b), 0)), BucketCounts, PrevBuckets),
+                 NOT Continues AND CountsFromStart, BucketCounts, arrayMap(x -> toUInt64(0), BucketCounts)) AS DeltaBuckets
        FROM (
-         SELECT Tenant, ServiceName, MetricName, MetricUnit, Attributes, AggregationTemporality, StartTimeUnix, TimeUnix, Count, BucketCounts, ExplicitBounds,
-                ${resourceOf("ResourceAttributes")} AS Resource, ${resourceHashOf("Resource")} AS ResourceHash,
-                toStartOfInterval(TimeUnix, INTERVAL 10 SECOND) AS Bucket,
-                row_number() OVER stream > 1 AS HasPrevious,
-                lagInFrame(StartTimeUnix) OVER stream AS PrevStart,
-                lagInFrame(Count) OVER stream AS PrevCount,
-                lagInFrame(BucketCounts) OVER stream AS PrevBuckets
-         FROM {{db}}.otel_metrics_histogram
-         WHERE MetricName IN {names:Array(String)} AND TimeUnix >= toDateTime64({from:UInt32} - 600, 9) AND TimeUnix < toDateTime64({to:UInt32}, 9)
-         WINDOW stream AS (PARTITION BY Tenant, ServiceName, MetricName, Attributes, ResourceAttributes ORDER BY TimeUnix, StartTimeUnix
-                           ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+         SELECT *, quantileExactIf(0.5)(GapMs, HasPrevious AND GapMs > 0) OVER (PARTITION BY Tenant, ServiceName, MetricName, Attributes, ResourceAttributes) AS UsualGapMs
+         FROM (
+           SELECT Tenant, ServiceName, MetricName, MetricUnit, Attributes, ResourceAttributes, AggregationTemporality, StartTimeUnix, TimeUnix, Count, BucketCounts, ExplicitBounds,
+                  ${resourceOf("ResourceAttributes")} AS Resource, ${resourceHashOf("Resource")} AS ResourceHash,
+                  toStartOfInterval(TimeUnix, INTERVAL 10 SECOND) AS Bucket,
+                  row_number() OVER stream > 1 AS HasPrevious,
+                  lagInFrame(StartTimeUnix) OVER stream AS PrevStart,
+                  lagInFrame(Count) OVER stream AS PrevCount,
+                  lagInFrame(BucketCounts) OVER stream AS PrevBuckets,
+                  dateDiff('millisecond', lagInFrame(TimeUnix) OVER stream, TimeUnix) AS GapMs
+           FROM {{db}}.otel_metrics_histogram
+           WHERE MetricName IN {names:Array(String)} AND TimeUnix >= toDateTime64({from:UInt32} - 600, 9) AND TimeUnix < toDateTime64({to:UInt32}, 9)
+           -- Count breaks ties: the exporter's layout stores TimeUnix in whole seconds, and an SDK's
+           -- last periodic export and its shutdown flush often fall in the same second.
+           WINDOW stream AS (PARTITION BY Tenant, ServiceName, MetricName, Attributes, ResourceAttributes ORDER BY TimeUnix, StartTimeUnix, Count
+                             ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)
+         )
        )
        WHERE TimeUnix >= toDateTime64({from:UInt32}, 9)
      )
-     GROUP BY Family, MetricName, Tenant, Service, Operation, Caller, Callee, ResourceHash, Bucket
-     HAVING sum(DeltaCount) > 0`,
+     GROUP BY Family, MetricName, Tenant, Service, Operation, Caller, Callee, ResourceHash, Bucket`,
     { from, to, names: [...serverMetrics, ...clientMetrics], server: [...serverMetrics] },
   );
 }

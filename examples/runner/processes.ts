@@ -1,20 +1,49 @@
 // Child processes of a scenario run: free loopback ports, starting a binary with its output
 // in a log file, waiting for health, and stopping with SIGTERM (then SIGKILL).
 import { spawn, type ChildProcess } from "node:child_process";
-import { openSync, closeSync } from "node:fs";
+import { openSync, closeSync, readFileSync } from "node:fs";
 import net from "node:net";
 
-/** A loopback port that was free a moment ago (the OS picks it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
+/** The ports the kernel hands out to outgoing connections (Linux; the IANA range elsewhere). */
+function ephemeralRange(): [number, number] {
+  try {
+    const [low, high] = readFileSync("/proc/sys/net/ipv4/ip_local_port_range", "utf8").trim().split(/\s+/).map(Number);
+    if (low && high) return [low, high];
+  } catch {
+    // not Linux
+  }
+  return [49152, 65535];
+}
+
+/** The port if 127.0.0.1:port can be listened on now (0: the one the OS picks), else undefined. */
+function listenable(port: number): Promise<number | undefined> {
+  return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
-    server.on("error", reject);
-    server.listen(0, "127.0.0.1", () => {
+    server.once("error", () => resolve(undefined));
+    server.listen(port, "127.0.0.1", () => {
       const address = server.address();
-      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+      server.close(() => resolve(typeof address === "object" && address ? address.port : undefined));
     });
   });
+}
+
+/**
+ * A loopback port that was free a moment ago, outside the ephemeral range. A port the OS picks for
+ * listen(0) comes from the range it also gives outgoing connections, and between choosing it and
+ * the service binding it a Kafka or HTTP client's connection can take it (a scenario run once
+ * failed with "bind: address already in use").
+ */
+export async function freePort(): Promise<number> {
+  const [low, high] = ephemeralRange();
+  const [from, to] = low > 11_000 ? [10_000, low - 1] : [high + 1, 65_535];
+  for (let attempt = 0; attempt < 50 && to > from; attempt++) {
+    const port = await listenable(from + Math.floor(Math.random() * (to - from + 1)));
+    if (port !== undefined) return port;
+  }
+  const port = await listenable(0);
+  if (port === undefined) throw new Error("no free loopback port");
+  return port;
 }
 
 export interface Child {

@@ -1,15 +1,13 @@
 import { createServer } from "node:net";
+import { freePort } from "../../examples/runner/processes.js";
 
-/** `preferred` when it is free on 127.0.0.1, else any free port. */
+/** `preferred` when it is free on 127.0.0.1, else a free port outside the ephemeral range. */
 export async function freePortOr(preferred: number): Promise<number> {
-  const tryPort = (port: number) =>
-    new Promise<number | undefined>((resolve) => {
-      const server = createServer();
-      server.once("error", () => resolve(undefined));
-      server.listen(port, "127.0.0.1", () => {
-        const address = server.address();
-        server.close(() => resolve(typeof address === "object" && address ? address.port : undefined));
-      });
-    });
-  return (await tryPort(preferred)) ?? (await tryPort(0))!;
+  if (preferred === 0) return freePort();
+  const free = await new Promise<boolean>((resolve) => {
+    const server = createServer();
+    server.once("error", () => resolve(false));
+    server.listen(preferred, "127.0.0.1", () => server.close(() => resolve(true)));
+  });
+  return free ? preferred : freePort();
 }

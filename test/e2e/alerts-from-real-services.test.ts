@@ -82,12 +82,9 @@ describe("alerts from real Go and Rust services", () => {
         const states = of(rule);
         const sequence = states.map((t) => `${t.FromState}→${t.ToState}`);
         expect(sequence.slice(0, 3), rule).toEqual(["inactive→pending", "pending→firing", "firing→resolved"]);
-        // Known defect, open: after the resolve, the rules on OTLP histogram metrics were seen to
-        // go pending again (clean-clone CI at load ~10: resolved→pending→inactive, and once
-        // resolved→pending→firing, a second firing), while the rule on spans stays resolved. Not
-        // explained yet (a late export holding the slow requests is the first suspect). Until it
-        // is, only the span rule is held to "never fires again".
-        if (!rule.endsWith("-metrics")) expect(sequence.slice(3), rule).toEqual([]);
+        // Nothing after the resolve: the shop serves 35 s of healthy load and stops; the SDKs'
+        // shutdown flushes (in the same second as their last periodic export) are not resets.
+        expect(sequence.slice(3), rule).toEqual([]);
         const [pending, firing, resolved] = states.map((t) => Number(t.At));
         expect(pending!, rule).toBeGreaterThanOrEqual(faultStart);
         // Never before `for` has passed. How soon after is a matter of when the ticks ran (late on a

@@ -113,4 +113,59 @@ describe("RED from OTLP histograms", () => {
     expect(value("metrics-service")).toBeLessThanOrEqual(500);
     expect(spanBucketIndex(405)).toBeGreaterThan(0);
   });
+
+  it("holds back an increment over missing exports until they arrive, instead of putting a slow spell in a later bucket", async () => {
+    // ledger serves 25 requests per 5-s export, 405 ms in (t0, t0 + 40], 7 ms after. The exports of
+    // (t0 + 25, t0 + 65] are stored late (another partition): the export at t0 + 70 is the first
+    // stored after t0 + 25, and its increment over the gap holds the end of the slow spell.
+    const t0 = start + 400;
+    const attributes = { "http.request.method": "POST", "http.route": "/post", "http.response.status_code": "200" };
+    const points: HistogramRow[] = [];
+    const counts = new Array(bounds.length + 1).fill(0) as number[];
+    for (let t = t0; t <= t0 + 100; t += 5) {
+      if (t > t0) counts[bucketOf(t <= t0 + 40 ? 0.405 : 0.007)]! += 25;
+      points.push(point({ service: "ledger", metric: "http.server.request.duration", attributes, startTime: t0 - 3, time: t, counts: [...counts] }));
+    }
+    const late = (row: HistogramRow) => Number(BigInt(row.TimeUnix) / 1_000_000_000n) - t0 > 25 && Number(BigInt(row.TimeUnix) / 1_000_000_000n) - t0 <= 65;
+    const options = { serverMetrics: settings.serverMetrics, clientMetrics: settings.clientMetrics, hours: false };
+    const ledger = async () =>
+      (await readSeries(store, { family: "service", source: "metrics", metrics: ["http.server.request.duration"], windowSeconds: 40 }, t0 + 100)).find((row) => row.service === "ledger");
+
+    await store.insert("otel_metrics_histogram", points.filter((row) => !late(row)));
+    await refreshRollups(store, t0 + 100, options);
+    // [t0 + 60, t0 + 100): the exports at 75 … 95 count (5 × 25, all fast); the one at 70 waits.
+    const before = await ledger();
+    expect(before!.calls).toBe(5 * 25);
+    expect([...before!.histogram.values()].filter((b) => b.lo >= 250).reduce((n, b) => n + b.count, 0)).toBe(0);
+
+    await store.insert("otel_metrics_histogram", points.filter(late));
+    await refreshRollups(store, t0 + 100, options);
+    // Now every export of [t0 + 60, t0 + 100) counts, each with its own interval: 8 × 25, all fast.
+    const after = await ledger();
+    expect(after!.calls).toBe(8 * 25);
+    expect([...after!.histogram.values()].filter((b) => b.lo >= 250).reduce((n, b) => n + b.count, 0)).toBe(0);
+  });
+
+  it("takes a shutdown flush in the same second as the last periodic export for what it is, not a reset", async () => {
+    // The exporter's layout keeps TimeUnix in whole seconds. audit was slow in (t1, t1 + 10]; its
+    // last periodic export (t1 + 30) and its shutdown flush (2 requests more) share a second, and
+    // the flush is stored first. Taken in the wrong order the periodic export looks like a reset,
+    // and its whole history, the slow spell included, would count in the last bucket.
+    const t1 = start + 600;
+    const attributes = { "http.request.method": "GET", "http.route": "/audit", "http.response.status_code": "200" };
+    const counts = new Array(bounds.length + 1).fill(0) as number[];
+    const periodic: HistogramRow[] = [];
+    for (let t = t1; t <= t1 + 30; t += 5) {
+      if (t > t1) counts[bucketOf(t <= t1 + 10 ? 0.405 : 0.007)]! += 25;
+      periodic.push(point({ service: "audit", metric: "http.server.request.duration", attributes, startTime: t1 - 3, time: t, counts: [...counts] }));
+    }
+    counts[bucketOf(0.007)]! += 2;
+    await store.insert("otel_metrics_histogram", [point({ service: "audit", metric: "http.server.request.duration", attributes, startTime: t1 - 3, time: t1 + 30, counts: [...counts] })]);
+    await store.insert("otel_metrics_histogram", periodic);
+    await refreshRollups(store, t1 + 40, { serverMetrics: settings.serverMetrics, clientMetrics: settings.clientMetrics, hours: false });
+    const [audit] = (await readSeries(store, { family: "service", source: "metrics", metrics: ["http.server.request.duration"], windowSeconds: 20 }, t1 + 40)).filter((row) => row.service === "audit");
+    // [t1 + 20, t1 + 40): the exports at 20, 25 and 30 (25 each) and the flush (2), all fast.
+    expect(audit!.calls).toBe(3 * 25 + 2);
+    expect([...audit!.histogram.values()].filter((b) => b.lo >= 250).reduce((n, b) => n + b.count, 0)).toBe(0);
+  });
 });

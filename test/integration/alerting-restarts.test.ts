@@ -5,11 +5,12 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { connect, createServer as createNetServer, type AddressInfo } from "node:net";
+import { connect, type AddressInfo } from "node:net";
 import path from "node:path";
 import { trace } from "@opentelemetry/api";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { readLiveAlerts, startAlerting, type AlertingHandle } from "../../correlator/alerting/index.js";
+import { freePort } from "../../examples/runner/processes.js";
 import { createLogger } from "../../runtime/logger.js";
 import { createMetricsRegistry } from "../../runtime/metrics.js";
 import { AlertingSettings } from "../../schemas/alerting.js";
@@ -24,13 +25,6 @@ let redisPort = 0;
 let server: Server;
 const deliveries: { key: string; status: string }[] = [];
 
-async function freePort(): Promise<number> {
-  const probe = createNetServer();
-  await new Promise<void>((resolve) => probe.listen(0, "127.0.0.1", resolve));
-  const port = (probe.address() as AddressInfo).port;
-  await new Promise((resolve) => probe.close(resolve));
-  return port;
-}
 
 /** A fresh, empty redis-server (no persistence): a restart loses every key, as a crash would. */
 async function startRedis(): Promise<void> {

@@ -139,6 +139,23 @@ describe("correlator processors on a real store", () => {
     await db.close();
   });
 
+  it("blames a slow payments for the calls that time out waiting for it, with the caller's own code for the timeout", async () => {
+    // Rust caller shape: checkout's client span gives up ("deadline has elapsed"), payments' server
+    // span records the cancel it sees when the caller goes away. The cancel is a consequence.
+    const rust = await scenario({ node: "payments", kind: "timeout", addedLatencyMs: 900, errorCode: "DEADLINE_EXCEEDED.CLIENT_TIMEOUT", calleeCode: "CANCELLED.CLIENT", rate: 0.5 }, { clientSpans: true });
+    const first = await tick(rust.db, rust.faultStart - 30, rust.faultStart + 120);
+    expect(incidentsIn(first.versions)).toHaveLength(1);
+    expect(latest(first.versions, incidentsIn(first.versions)[0]!).rootCauses[0]).toMatchObject({ node: "payments", boundary: "answered_slow", errorCode: "DEADLINE_EXCEEDED.CLIENT_TIMEOUT", callers: ["checkout"] });
+    await rust.db.close();
+    // Go caller shape: otelhttp's client span records "net/http: request canceled", the handler that
+    // called http.Client got "… (Client.Timeout exceeded while awaiting headers)".
+    const go = await scenario({ node: "payments", kind: "timeout", addedLatencyMs: 900, errorCode: "CANCELLED.CLIENT", reportedCode: "DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT", rate: 0.5 }, { clientSpans: true });
+    const second = await tick(go.db, go.faultStart - 30, go.faultStart + 120);
+    expect(incidentsIn(second.versions)).toHaveLength(1);
+    expect(latest(second.versions, incidentsIn(second.versions)[0]!).rootCauses[0]).toMatchObject({ node: "payments", boundary: "answered_slow", errorCode: "DEADLINE_EXCEEDED.HTTP_CLIENT_TIMEOUT" });
+    await go.db.close();
+  });
+
   it("keeps the caller first with client spans too, when the failure is its own (an exhausted pool)", async () => {
     const { db, faultStart } = await scenario({ node: "postgres", kind: "error", errorCode: "RESOURCE_EXHAUSTED.POOL_TIMEOUT" }, { clientSpans: true });
     const { versions } = await tick(db, faultStart - 30, faultStart + 120);

@@ -18,10 +18,16 @@ export interface ShopFault {
   /**
    * error: the node's own spans fail; latency: they get slower; unreached: calls to the node
    * fail at its callers' client spans and never reach it (no span of it or its callees), as with
-   * an expired certificate or a proxy answering 503 in front of it (needs clientSpans).
+   * an expired certificate or a proxy answering 503 in front of it (needs clientSpans); timeout:
+   * the node gets slower (addedLatencyMs) and its callers' client spans give up with errorCode
+   * (needs clientSpans) while its own server spans record calleeCode (e.g. the cancel a Go
+   * server sees when its caller goes away; none when absent).
    */
-  kind: "error" | "latency" | "unreached";
+  kind: "error" | "latency" | "unreached" | "timeout";
   errorCode?: string;
+  calleeCode?: string;
+  /** timeout: the code the callers' own spans report (default: errorCode). */
+  reportedCode?: string;
   addedLatencyMs?: number;
   fromSecond: number;
   toSecond: number;
@@ -64,7 +70,8 @@ export function shopTraffic(options: {
       const faultOf = (node: string, kind: ShopFault["kind"]) => active.find((f) => f.node === node && f.kind === kind);
       const failing = (node: string) => faultOf(node, "error") !== undefined;
       const unreached = (node: string) => faultOf(node, "unreached") !== undefined;
-      const slow = (node: string) => faultOf(node, "latency")?.addedLatencyMs ?? 0;
+      const timedOut = (node: string) => faultOf(node, "timeout") !== undefined;
+      const slow = (node: string) => (faultOf(node, "latency")?.addedLatencyMs ?? 0) + (faultOf(node, "timeout")?.addedLatencyMs ?? 0);
       const codeOf = (node: string, kind: ShopFault["kind"]) => faultOf(node, kind)?.errorCode ?? "UNAVAILABLE.CONNECTION_REFUSED";
 
       // Durations (ms), inside out.
@@ -80,9 +87,10 @@ export function shopTraffic(options: {
         payments: reach.payments && (failing("postgres") || failing("payments")),
         inventory: reach.inventory && (failing("redis") || failing("inventory")),
       };
-      const checkoutFails = reach.checkout && (down.payments || down.inventory || failing("checkout") || unreached("payments") || unreached("inventory"));
+      const checkoutFails = reach.checkout && (down.payments || down.inventory || failing("checkout") || unreached("payments") || unreached("inventory") || timedOut("payments") || timedOut("inventory"));
       const frontendFails = checkoutFails || failing("frontend") || unreached("checkout");
-      const rootCode = [...active].find((f) => f.kind !== "latency")?.errorCode ?? "UNAVAILABLE.CONNECTION_REFUSED";
+      const rootFault = active.find((f) => f.kind !== "latency");
+      const rootCode = rootFault?.reportedCode ?? rootFault?.errorCode ?? "UNAVAILABLE.CONNECTION_REFUSED";
 
       const base = BigInt(t) * 1_000_000_000n + BigInt(r) * 1_000_000n;
       const resourceOf = (service: string): Record<string, string> => {
@@ -108,10 +116,13 @@ export function shopTraffic(options: {
         let serverParent = parent;
         if (options.clientSpans) {
           const never = unreached(callee);
+          const gaveUp = timedOut(callee);
           out.push(span({ SpanId: id(k + 8), ParentSpanId: id(parent), ServiceName: caller, SpanName: `POST ${serverName.split(" ")[1]}`, SpanKind: "Client", SpanAttributes: { "peer.service": callee, "server.address": "127.0.0.1", "server.port": String(8080 + k) } },
-            offsetMs, never ? 1 : durationMs + 0.4, never || calleeFails, never ? codeOf(callee, "unreached") : "UNAVAILABLE.UPSTREAM"));
+            offsetMs, never ? 1 : durationMs + 0.4, never || calleeFails || gaveUp, never ? codeOf(callee, "unreached") : gaveUp ? codeOf(callee, "timeout") : "UNAVAILABLE.UPSTREAM"));
           serverParent = k + 8;
           if (never) return { parent: -1, rows: out };
+          const cancelCode = faultOf(callee, "timeout")?.calleeCode;
+          if (gaveUp && cancelCode) [calleeFails, calleeCode] = [true, cancelCode];
         }
         out.push(span({ SpanId: id(k), ParentSpanId: id(serverParent), ServiceName: callee, SpanName: serverName, SpanKind: "Server" }, offsetMs + 0.2, durationMs, calleeFails, calleeCode));
         return { parent: k, rows: out };
