@@ -120,6 +120,16 @@ export function currentLayoutDdl(table: LayoutTable, as: string, migrations: rea
   throw new Error(`no ${CURRENT_LAYOUT} migration creates ${table}`);
 }
 
+/**
+ * The projections later migrations add to `table` (ALTER TABLE … ADD PROJECTION), for another
+ * name: the staging table gets them before the copy, since those migrations are recorded as
+ * applied already and would not run on the swapped-in table.
+ */
+export function laterProjections(table: LayoutTable, as: string, migrations: readonly Migration[] = loadMigrations()): string[] {
+  const head = `ALTER TABLE {{db}}.${table} ADD PROJECTION `;
+  return migrations.flatMap((m) => m.statements.filter((s) => s.startsWith(head)).map((s) => s.replace(head, `ALTER TABLE {{db}}.${assertIdentifier(as, "table")} ADD PROJECTION `)));
+}
+
 async function tableExists(store: Store, table: string): Promise<boolean> {
   const rows = await store.query("SELECT 1 FROM system.tables WHERE database = {db:String} AND name = {table:String}", { db: store.database, table });
   return rows.length > 0;
@@ -261,6 +271,7 @@ export async function upgradeLayout(store: Store, options: UpgradeOptions = {}):
     if (before.tables[table] === LEGACY_LAYOUT) {
       if (await tableExists(store, backup)) throw new Error(`${backup} exists already: drop or rename it before upgrading ${table}`);
       await store.exec(currentLayoutDdl(table, staging));
+      for (const statement of laterProjections(table, staging)) await store.exec(statement);
       copied = await copyTable(store, table, options, emit);
       await store.exec(`EXCHANGE TABLES {{db}}.${table} AND {{db}}.${staging}`);
       await emit({ kind: "exchanged", table });

@@ -31,6 +31,12 @@ export interface LogRecordOut {
 
 const logColumns = "Timestamp, ServiceName, SeverityText, SeverityNumber, Body, TraceId, SpanId, ErrorCode, SourceLanguage, LogFormat, LogAttributes";
 
+/**
+ * Newest first. The order is written as the table's sorting-key prefix
+ * (toStartOfFiveMinutes(Timestamp), then Timestamp: the same order as Timestamp alone), so that
+ * ClickHouse reads the newest five-minute ranges first and stops at the page's end instead of
+ * reading and sorting the whole range (docs/query-performance.md).
+ */
 export async function searchLogs(store: Store, filter: LogFilter): Promise<LogRecordOut[]> {
   return store.query<LogRecordOut>(
     `SELECT ${logColumns} FROM {{db}}.otel_logs
@@ -41,7 +47,7 @@ export async function searchLogs(store: Store, filter: LogFilter): Promise<LogRe
        AND ({code:String} = '' OR ErrorCode = {code:String})
        AND ({traceId:String} = '' OR TraceId = {traceId:String})
        AND ({text:String} = '' OR positionCaseInsensitiveUTF8(Body, {text:String}) > 0)
-     ORDER BY Timestamp DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+     ORDER BY toStartOfFiveMinutes(Timestamp) DESC, Timestamp DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
     {
       tenant: filter.tenant,
       from: filter.fromSeconds,
