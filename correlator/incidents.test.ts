@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { anomaly } from "./fixtures.test-support.js";
-import { incidentEvents, nextIncidentVersion, resolvedVersion } from "./incidents.js";
+import { incidentEvents, nextIncidentVersion, opensIncident, resolvedVersion } from "./incidents.js";
+import { largestGrowthShare } from "./rank.js";
 import type { RootCauseCandidate } from "./types.js";
 
 const t0 = 1_700_000_000;
@@ -56,5 +57,28 @@ describe("incident lifecycle", () => {
     expect(resolved).toMatchObject({ status: "resolved", resolvedAt: t0 + 100, version: 13 });
     expect(incidentEvents(opened, resolved, []).map((e) => [e.kind, e.at])).toEqual([["resolved", t0 + 100]]);
     expect(incidentEvents(resolved, resolved, [])).toEqual([]);
+  });
+});
+
+describe("which groups open an incident", () => {
+  const settings = { minExplainedSlowdownShare: 0.3 };
+  const self = (node: string, baselineMs: number, currentMs: number) => ({ node, nodeType: "service" as const, baselineMs, currentMs, calls: 100 });
+  const facts = (selfTimes: ReturnType<typeof self>[]) => ({ anomalies: [], rootCauses: [], exemplarTraceIds: [], sampleLogs: [], largestGrowthShare: largestGrowthShare(selfTimes) });
+
+  it("opens a slowdown that one node explains, and not one spread thin over every service", () => {
+    const slow = [anomaly("checkout", "latency", t0), anomaly("frontend", "latency", t0)];
+    // payments' own time went from 13 ms to 285 ms: 96% of the added time (bench:rca, payments slow).
+    expect(opensIncident(slow, facts([self("payments", 13, 285), self("checkout", 4, 9), self("frontend", 0.4, 2)]), settings)).toBe(true);
+    // CPU starvation (bench:rca, the steady Train-Ticket run at load 10): ten services each a few ms slower.
+    const starved = Array.from({ length: 10 }, (_, i) => self(`ts-${i}`, 3 + i, 8 + i * 1.3));
+    expect(largestGrowthShare(starved)).toBeLessThan(0.2);
+    expect(opensIncident(slow, facts(starved), settings)).toBe(false);
+  });
+
+  it("always opens a group with errors, and a slowdown whose own times are unknown", () => {
+    const starved = Array.from({ length: 10 }, (_, i) => self(`ts-${i}`, 3, 8));
+    expect(opensIncident([anomaly("payments", "error_rate", t0), anomaly("checkout", "latency", t0)], facts(starved), settings)).toBe(true);
+    expect(opensIncident([anomaly("checkout", "latency", t0)], facts([]), settings)).toBe(true);
+    expect(largestGrowthShare([self("a", 5, 4)])).toBe(1);
   });
 });

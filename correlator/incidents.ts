@@ -2,6 +2,7 @@
 // change is a new version of the incident plus timeline events with deterministic ids, so a
 // retried job writes the same rows again (and ReplacingMergeTree keeps one of each).
 import { createHash } from "node:crypto";
+import type { CorrelatorSettings } from "../schemas/config.js";
 import type { Anomaly, ChangeEvidence, Incident, IncidentCause, IncidentEvent, RootCauseCandidate, SampleLog } from "./types.js";
 
 const hash = (text: string) => createHash("sha1").update(text).digest("hex").slice(0, 20);
@@ -21,6 +22,19 @@ export interface IncidentFacts {
   sampleLogs: SampleLog[];
   /** Changes shortly before the onset (new versions, announced deploys and config changes). */
   changes?: ChangeEvidence[];
+  /** The share of the added own time that the node which grew most accounts for (rank.largestGrowthShare). */
+  largestGrowthShare?: number;
+}
+
+/**
+ * Whether a new group becomes an incident: one with errors always; a slowdown only when a node
+ * explains it (its own time holds at least minExplainedSlowdownShare of the added time). Spread
+ * thin over every service it is the host's — CPU starvation, a noisy neighbour — and its anomalies
+ * stay anomalies; alert rules on latency budgets still fire on it.
+ */
+export function opensIncident(group: readonly Anomaly[], facts: IncidentFacts, settings: Pick<CorrelatorSettings, "minExplainedSlowdownShare">): boolean {
+  if (group.some((a) => a.kind === "error_rate")) return true;
+  return (facts.largestGrowthShare ?? 1) >= settings.minExplainedSlowdownShare;
 }
 
 const named = (c: { node: string; errorCode: string }) => `${c.node}${c.errorCode ? ` ${c.errorCode}` : ""}`;

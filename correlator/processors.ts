@@ -8,7 +8,7 @@ import { announcedChange, attributeChanges, changesNear, mergeChanges } from "./
 import { detectAnomalies, detectionWindow } from "./detect.js";
 import { buildDependencyGraph } from "./graph.js";
 import { planGrouping } from "./group.js";
-import { incidentEvents, nextIncidentVersion, resolvedVersion, type IncidentFacts } from "./incidents.js";
+import { incidentEvents, nextIncidentVersion, opensIncident, resolvedVersion, type IncidentFacts } from "./incidents.js";
 import { resolvePeer, type PeerResolution } from "./nodes.js";
 import {
   computeEdges,
@@ -30,7 +30,7 @@ import {
   writeIncidents,
   type EdgeRow,
 } from "./queries.js";
-import { rankRootCauses, type SelfTime } from "./rank.js";
+import { largestGrowthShare, rankRootCauses, type SelfTime } from "./rank.js";
 import type { Anomaly, ChangeEvidence, DependencyGraph, Incident, IncidentCause, IncidentEvent, RedSeries, RootCauseCandidate } from "./types.js";
 
 /** How far back the dependency graph used for grouping and ranking reaches. */
@@ -183,8 +183,9 @@ async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: s
   const services = new Set(anomalies.filter((a) => a.nodeType === "service").map((a) => a.node));
   for (const cause of incidentCauses) for (const origin of origins) if (origin.node === cause.node) services.add(origin.via);
   const sampleLogs = await readSampleLogs(store, tenant, [...services], exemplarTraceIds, from, until);
-  return { anomalies, rootCauses, causes: incidentCauses, exemplarTraceIds, sampleLogs, changes };
+  return { anomalies, rootCauses, causes: incidentCauses, exemplarTraceIds, sampleLogs, changes, largestGrowthShare: largestGrowthShare(selfTimes) };
 }
+
 
 /** One correlation tick: group active anomalies into incidents, re-rank, resolve quiet ones. */
 export async function runCorrelation(store: Store, settings: CorrelatorSettings, nowMs: number): Promise<CorrelationResult> {
@@ -222,6 +223,7 @@ export async function runCorrelation(store: Store, settings: CorrelatorSettings,
 
     for (const group of plan.opens) {
       const facts = await gatherFacts(store, settings, tenant, group, graph, edges, until);
+      if (!opensIncident(group, facts, settings)) continue;
       const incident = nextIncidentVersion(undefined, group, facts, now, ++version);
       result.incidents.push(incident);
       result.events.push(...incidentEvents(undefined, incident, group));

@@ -84,6 +84,20 @@ function originReason(node: string, own: OriginCount[], originErrors: number, or
 
 const sum = (origins: readonly OriginCount[]) => origins.reduce((total, o) => total + o.count, 0);
 
+/** How much a node's own time per call grew over its baseline. */
+const growth = (s: SelfTime) => Math.max(0, s.currentMs - s.baselineMs);
+
+/**
+ * The share of the added own time (per call, summed over nodes: the "% of the added latency" of
+ * the reasons) that the node which grew most accounts for; 1 when nothing grew. A fault
+ * concentrates it (a slow dependency: 70–96% in bench:rca); CPU starvation spreads it over every
+ * service (2–11%).
+ */
+export function largestGrowthShare(selfTimes: readonly SelfTime[]): number {
+  const total = selfTimes.reduce((sum, s) => sum + growth(s), 0);
+  return total > 0 ? Math.max(...selfTimes.map(growth)) / total : 1;
+}
+
 export function rankRootCauses(evidence: RankingEvidence, limit = 5): RootCauseCandidate[] {
   const { anomalies, origins, selfTimes, graph } = evidence;
   const changes = evidence.changes ?? [];
@@ -102,7 +116,6 @@ export function rankRootCauses(evidence: RankingEvidence, limit = 5): RootCauseC
   for (const c of changes) if (candidates.has(c.node) || graph.nodes.has(c.node)) candidates.add(c.node);
 
   const totalOrigins = sum(origins);
-  const growth = (s: SelfTime) => Math.max(0, s.currentMs - s.baselineMs);
   const totalGrowth = selfTimes.reduce((total, s) => total + growth(s), 0);
   const earliest = Math.min(...anomalies.map((a) => a.onsetAt));
 

@@ -82,6 +82,12 @@ export const CorrelatorSettings = z.object({
   pendingSeconds: z.coerce.number().int().nonnegative().default(10),
   /** The same for latency anomalies, longer: a few seconds of CPU starvation slows everything at once. */
   latencyPendingSeconds: z.coerce.number().int().nonnegative().default(30),
+  /**
+   * A slowdown without errors opens an incident only if one node's own time accounts for at least
+   * this share of the time added across all nodes: spread thin over every service, it is the
+   * host's (CPU starvation, a noisy neighbour), and no node can be ranked as its cause.
+   */
+  minExplainedSlowdownShare: z.coerce.number().min(0).max(1).default(0.3),
   /** Anomalies quiet for this long end; an incident whose anomalies all ended resolves. */
   resolveAfterSeconds: positiveInt.default(90),
   /** Anomalies whose onsets are this close and that are connected in the graph form one incident. */
