@@ -147,7 +147,7 @@ async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: s
 
   const causes = separateCauses(origins, graph, defaultCauseOptions);
   const rankCause = (causeOrigins: OriginCount[], traces: ReadonlySet<number>, causeAnomalies: Anomaly[]) =>
-    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts: restrictMemberships(members, traces), totalErrorTraces: traces.size, selfTimes, graph, changes });
+    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts: restrictMemberships(members, traces), totalErrorTraces: traces.size, selfTimes, graph, changes, minExplainedSlowdownShare: settings.minExplainedSlowdownShare });
 
   let rootCauses: RootCauseCandidate[];
   let incidentCauses: IncidentCause[];

@@ -65,4 +65,24 @@ describe("root-cause ranking", () => {
     // The waiting callers tie on onset and anomaly bonuses alone; names break the tie.
     expect(ranked.slice(1).map((c) => [c.node, c.score])).toEqual([["checkout", 0.1], ["frontend", 0.1]]);
   });
+
+  it("judges the errors alone when the slowdown beside them is spread over every service (the host starved)", () => {
+    // bench:rca at a load average of 20: 503s from payments, and at the same time twenty series
+    // of every branch got 3-8 times slower, each service a few ms of own time more, none most.
+    const starved = ["frontend", "checkout", ...Array.from({ length: 18 }, (_, i) => `svc-${i}`)];
+    const evidence: RankingEvidence = {
+      anomalies: [...starved.map((node) => anomaly(node, "latency", t0)), anomaly("payments", "error_rate", t0 + 10)],
+      origins: [{ node: "payments", nodeType: "service", errorCode: "UNAVAILABLE.SERVICE_UNAVAILABLE", via: "payments", count: 32 }],
+      errorTraceCounts: new Map([["payments", 32], ["checkout", 32], ["frontend", 32]]),
+      totalErrorTraces: 32,
+      selfTimes: [...starved, "payments"].map((node) => ({ node, nodeType: "service" as const, currentMs: 9, baselineMs: 3, calls: 100 })),
+      graph: shopGraph,
+    };
+    const ranked = rankRootCauses(evidence);
+    expect(ranked[0]).toMatchObject({ node: "payments", errorCode: "UNAVAILABLE.SERVICE_UNAVAILABLE", score: 1.1 });
+    expect(ranked[0]!.reason).not.toContain("own time grew");
+    // With a node that explains the slowdown, latency counts again (and that node leads).
+    const explained = { ...evidence, selfTimes: evidence.selfTimes.map((s) => (s.node === "svc-3" ? { ...s, currentMs: 400 } : s)) };
+    expect(rankRootCauses(explained)[0]!.node).toBe("svc-3");
+  });
 });

@@ -30,6 +30,8 @@ export interface RankingEvidence {
   selfTimes: SelfTime[];
   graph: DependencyGraph;
   changes?: ChangeEvidence[];
+  /** Below this largestGrowthShare a slowdown is unexplained (correlator.minExplainedSlowdownShare). */
+  minExplainedSlowdownShare?: number;
 }
 
 const weights = { origin: 0.7, errorTraces: 0.3, change: 0.1, earliestOnset: 0.06, ownAnomaly: 0.04 };
@@ -99,8 +101,13 @@ export function largestGrowthShare(selfTimes: readonly SelfTime[]): number {
 }
 
 export function rankRootCauses(evidence: RankingEvidence, limit = 5): RootCauseCandidate[] {
-  const { anomalies, origins, selfTimes, graph } = evidence;
+  const { origins, selfTimes, graph } = evidence;
   const changes = evidence.changes ?? [];
+  // A slowdown no node explains (spread over every service: the host's, e.g. CPU starvation) says
+  // nothing about where a fault is; when errors have an origin, they alone are judged, so latency
+  // anomalies that began earlier everywhere do not outrank the node the errors start at.
+  const unexplained = largestGrowthShare(selfTimes) < (evidence.minExplainedSlowdownShare ?? 0.3);
+  const anomalies = unexplained && origins.length > 0 ? evidence.anomalies.filter((a) => a.kind === "error_rate") : evidence.anomalies;
   const errorAnomalies = anomalies.filter((a) => a.kind === "error_rate").length;
   // An incident with error origins but no error-rate anomaly yet (a boundary fault the callee
   // never sees) is still an error incident.
@@ -109,7 +116,7 @@ export function rankRootCauses(evidence: RankingEvidence, limit = 5): RootCauseC
 
   const nodeTypes = new Map<string, NodeType>();
   const candidates = new Set<string>();
-  for (const a of anomalies) (candidates.add(a.node), nodeTypes.set(a.node, a.nodeType));
+  for (const a of evidence.anomalies) (candidates.add(a.node), nodeTypes.set(a.node, a.nodeType));
   for (const s of selfTimes) if (s.currentMs > s.baselineMs) (candidates.add(s.node), nodeTypes.has(s.node) || nodeTypes.set(s.node, s.nodeType));
   // Attributed origins say best what a node is (a peer's client-side series may call it "peer").
   for (const o of origins) (candidates.add(o.node), nodeTypes.set(o.node, o.nodeType));
