@@ -118,7 +118,7 @@ const lines = [
     [
       r.scenario,
       r.system,
-      r.error ? `run failed: ${r.error}` : r.causes ? r.causes.map((c) => `${c.service} ${c.code}`).join(" + ") : "none (fault-free)",
+      r.error ? `run failed: ${r.error}` : r.causes ? r.causes.map((c) => (c.code ? `${c.service} ${c.code}` : `${c.service} (no code expected)`)).join(" + ") : "none (fault-free)",
       r.incidents,
       (r.causes?.length ?? 0) > 1 ? r.causes!.map((c) => c.rank ?? "missed").join(" + ") : (r.rank ?? (r.expectedIncident ? "missed" : "-")),
       codeOf(r) === undefined ? "-" : codeOf(r) ? "yes" : `no (${r.topCode || "none"})`,
