@@ -80,5 +80,8 @@ describe("which groups open an incident", () => {
     expect(opensIncident([anomaly("payments", "error_rate", t0), anomaly("checkout", "latency", t0)], facts(starved), settings)).toBe(true);
     expect(opensIncident([anomaly("checkout", "latency", t0)], facts([]), settings)).toBe(true);
     expect(largestGrowthShare([self("a", 5, 4)])).toBe(1);
+    // Without a baseline (history shorter than the baseline window) growth is unknown, not spread.
+    const unmeasured = Array.from({ length: 10 }, (_, i) => self(`ts-${i}`, 0, 5));
+    expect(opensIncident([anomaly("checkout", "latency", t0)], facts([...unmeasured, self("mysql", 0, 61)]), settings)).toBe(true);
   });
 });

@@ -93,11 +93,13 @@ const growth = (s: SelfTime) => Math.max(0, s.currentMs - s.baselineMs);
  * The share of the added own time (per call, summed over nodes: the "% of the added latency" of
  * the reasons) that the node which grew most accounts for; 1 when nothing grew. A fault
  * concentrates it (a slow dependency: 70–96% in bench:rca); CPU starvation spreads it over every
- * service (2–11%).
+ * service (2–11%). Only nodes with a baseline count: without one (a node new in the window, or
+ * history shorter than the baseline window) all its own time would look added.
  */
 export function largestGrowthShare(selfTimes: readonly SelfTime[]): number {
-  const total = selfTimes.reduce((sum, s) => sum + growth(s), 0);
-  return total > 0 ? Math.max(...selfTimes.map(growth)) / total : 1;
+  const measured = selfTimes.filter((s) => s.baselineMs > 0);
+  const total = measured.reduce((sum, s) => sum + growth(s), 0);
+  return total > 0 ? Math.max(...measured.map(growth)) / total : 1;
 }
 
 export function rankRootCauses(evidence: RankingEvidence, limit = 5): RootCauseCandidate[] {
