@@ -186,7 +186,6 @@ async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: s
   return { anomalies, rootCauses, causes: incidentCauses, exemplarTraceIds, sampleLogs, changes, largestGrowthShare: largestGrowthShare(selfTimes) };
 }
 
-
 /** One correlation tick: group active anomalies into incidents, re-rank, resolve quiet ones. */
 export async function runCorrelation(store: Store, settings: CorrelatorSettings, nowMs: number): Promise<CorrelationResult> {
   const now = Math.floor(nowMs / 1000);
