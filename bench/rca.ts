@@ -85,7 +85,8 @@ for (const file of files) {
   try {
     const { braid, run, score } = await runScenarioWithBraid(file, { keepBraid: true, log: (line) => process.stderr.write(`  ${line}\n`) });
     const row: Row = { ...score };
-    await writeEvidence(braid.store, name, run.faults.map((f) => [f.startedAt.getTime(), f.endedAt.getTime()]));
+    // A diagnostic: its failure is reported, and the scenario still scored.
+    await writeEvidence(braid.store, name, run.faults.map((f) => [f.startedAt.getTime(), f.endedAt.getTime()])).catch((err: Error) => process.stderr.write(`  evidence not written: ${err.message}\n`));
     if (score.incident && score.expectedRootCause) {
       row.baselineRank = await baselineRank(braid.store, score.incident.tenant, score.incident.startedAt - 30, score.incident.updatedAt + 30, score.expectedRootCause.service);
     }
