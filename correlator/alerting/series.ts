@@ -96,10 +96,11 @@ async function rollupMetrics(store: Store, from: number, to: number, serverMetri
          arrayMap(i -> concat(toString(if(i = 1, 0, ExplicitBounds[i - 1] * Scale)), '|', if(i > length(ExplicitBounds), 'inf', toString(ExplicitBounds[i] * Scale))),
                   range(1, length(BucketCounts) + 1)) AS LatencyKeys,
          HasPrevious AND PrevStart = StartTimeUnix AND Count >= PrevCount AND length(PrevBuckets) = length(BucketCounts) AS Continues,
-         GapMs <= UsualGapMs * 1.5 + 1000 AS Adjacent,
+         UsualGapMs * 1.5 + 1000 AS MaxGapMs,
+         GapMs <= MaxGapMs AS Adjacent,
          dateDiff('millisecond', StartTimeUnix, TimeUnix) AS SinceStartMs,
          -- A point that counts from its start time: a stream's first point, or the first after a reset.
-         if(HasPrevious, SinceStartMs <= UsualGapMs * 1.5 + 1000, SinceStartMs <= 60000) AS CountsFromStart,
+         if(HasPrevious, SinceStartMs <= MaxGapMs, SinceStartMs <= 60000) AS CountsFromStart,
          toUInt64(multiIf(AggregationTemporality = 1, Count,
                  Continues, if(Adjacent, Count - PrevCount, toUInt64(0)),
                  CountsFromStart, Count, toUInt64(0))) AS DeltaCount,

@@ -16,7 +16,7 @@ function ephemeralRange(): [number, number] {
 }
 
 /** The port if 127.0.0.1:port can be listened on now (0: the one the OS picks), else undefined. */
-function listenable(port: number): Promise<number | undefined> {
+export function listenable(port: number): Promise<number | undefined> {
   return new Promise((resolve) => {
     const server = net.createServer();
     server.unref();
