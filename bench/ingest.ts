@@ -38,6 +38,7 @@ import { parseArgs } from "node:util";
 import { drainPending } from "chdb";
 import { Kafka, Partitioners, logLevel, type Admin } from "kafkajs";
 import { processBatch, type BatchOptions } from "../ingest/batch.js";
+import { readCpuProfile, summarizeCpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import { ingestSettings } from "../ingest/config.js";
 import { ensureTopics } from "../ingest/kafka.js";
 import type { IngestMessage } from "../ingest/message.js";
@@ -751,6 +752,21 @@ async function storedItems(): Promise<{ rows: number; distinct: number }> {
 
 // ---------- run ----------
 
+/**
+ * The profiles `--cpu-prof` wrote for the ingest process, one per thread (V8 names them
+ * CPU.<date>.<time>.<pid>.<thread>.<n>.cpuprofile), summarized; the items are all it processed.
+ */
+function profilesOf(pid: number, items: number): (ProfileSummary & { file: string; busyMicrosPerItem: number })[] {
+  const dir = path.resolve(args.profile!);
+  return readdirSync(dir)
+    .filter((f) => f.endsWith(".cpuprofile") && f.split(".")[3] === String(pid))
+    .sort()
+    .map((file) => {
+      const summary = summarizeCpuProfile(readCpuProfile(path.join(dir, file)), 20);
+      return { file, ...summary, busyMicrosPerItem: Number(((summary.busyMs * 1000) / items).toFixed(1)) };
+    });
+}
+
 async function main(): Promise<void> {
   const cpus = os.cpus().length;
   log(`${fmt(totalItems)} ${unit} (${signal}), ${partitions} partitions, ${cpus} CPUs, load average ${os.loadavg().map((n) => n.toFixed(1)).join(" ")}`);
@@ -789,6 +805,7 @@ async function main(): Promise<void> {
     const rejoinSeconds = seconds(again.startedAt, await again.allJoinedAt);
     const secondExit = await again.stop();
     const expected = produced.items + steady.items;
+    const profiles = args.profile ? profilesOf(braid.pid, expected) : [];
     const stored = await storedItems();
     const ratio = (a: Rate, b: Rate) => Number((a.itemsPerSecond / b.itemsPerSecond).toFixed(2));
     const results = {
@@ -832,6 +849,7 @@ async function main(): Promise<void> {
       stored,
       expected,
       braidExitCodes: [exitCode, secondExit],
+      profiles,
     };
     const per = `${unit}/s`;
     console.log(`\nIngest benchmark, ${signal} (Kafka → Braid ingest → embedded chDB); load average ${Object.entries(loads).map(([k, v]) => `${k} ${v.toFixed(1)}`).join(", ")}`);
@@ -854,6 +872,11 @@ async function main(): Promise<void> {
       console.log(`\nSoak: ${soakMinutes} minutes at ${fmt(steadyRate)} ${per}, sampled every 10 s (trend = mean of the last third / mean of the first third)`);
       console.table(steady.soak.map((s) => ({ minute: s.minute.toFixed(1), "RSS MiB": s.rssMiB, "lag (messages)": s.lag, "insert p50 ms": s.insertP50Ms, "insert max ms": s.insertMaxMs, "produce→queryable p99 ms": s.latencyP99Ms, load: s.loadAverage })));
       console.log("trend:", results.soakTrend);
+    }
+    for (const profile of profiles) {
+      console.log(`\nCPU profile ${profile.file}: busy ${fmt(profile.busyMs)} ms of ${fmt(profile.wallMs)} ms, ${profile.busyMicrosPerItem} µs per item (all phases); self time by package, then by function:`);
+      console.table(Object.fromEntries(profile.packages.map((p) => [p.name, `${(p.share * 100).toFixed(1)}%`])));
+      console.table(Object.fromEntries(profile.functions.map((f) => [f.name, `${(f.share * 100).toFixed(1)}%`])));
     }
     mkdirSync(path.join(repoRoot, "bench/results"), { recursive: true });
     const file = path.join(repoRoot, "bench/results", `ingest-${signal}-${results.at.replace(/[:.]/g, "-")}.json`);
