@@ -85,12 +85,15 @@ for (const file of files) {
   try {
     const { braid, run, score } = await runScenarioWithBraid(file, { keepBraid: true, log: (line) => process.stderr.write(`  ${line}\n`) });
     const row: Row = { ...score };
-    // A diagnostic: its failure is reported, and the scenario still scored.
-    await writeEvidence(braid.store, name, run.faults.map((f) => [f.startedAt.getTime(), f.endedAt.getTime()])).catch((err: Error) => process.stderr.write(`  evidence not written: ${err.message}\n`));
-    if (score.incident && score.expectedRootCause) {
-      row.baselineRank = await baselineRank(braid.store, score.incident.tenant, score.incident.startedAt - 30, score.incident.updatedAt + 30, score.expectedRootCause.service);
+    try {
+      // A diagnostic: its failure is reported, and the scenario still scored.
+      await writeEvidence(braid.store, name, run.faults.map((f) => [f.startedAt.getTime(), f.endedAt.getTime()])).catch((err: Error) => process.stderr.write(`  evidence not written: ${err.message}\n`));
+      if (score.incident && score.expectedRootCause) {
+        row.baselineRank = await baselineRank(braid.store, score.incident.tenant, score.incident.startedAt - 30, score.incident.updatedAt + 30, score.expectedRootCause.service);
+      }
+    } finally {
+      await braid.stop();
     }
-    await braid.stop();
     rows.push(row);
     process.stderr.write(`  → incidents ${row.incidents}, rank ${row.rank ?? "-"}, causes ${JSON.stringify(row.causes?.map((c) => [c.service, c.rank]))}, delay ${row.detectionDelaySeconds ?? "-"} s ${JSON.stringify(row.delay ?? {})}\n`);
   } catch (err) {

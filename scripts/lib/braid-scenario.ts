@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { generateKey } from "../../api/index.js";
 import { incidentColumns, readAnomaliesById, readOpenIncidents, toIncident, type Incident } from "../../correlator/index.js";
-import { runScenario, type RunResult } from "../../examples/runner/index.js";
+import { runScenario, type RunResult, type Topics } from "../../examples/runner/index.js";
 import { loadConfig } from "../../runtime/config.js";
 import { startBraid, type BraidProcess } from "../../runtime/app.js";
 import { createLogger } from "../../runtime/logger.js";
@@ -106,7 +106,27 @@ export async function runScenarioWithBraid(file: string, options: ScenarioOption
     ...options.env,
   });
   const braid = await startBraid(config, { logger: createLogger(config.log.level) });
+  try {
+    const result = await scoreWithBraid(braid, scenario, topics, config, options, log);
+    if (!options.keepBraid) await braid.stop();
+    return result;
+  } catch (err) {
+    // A run that failed (a service that did not start) must not leave its Braid consuming and
+    // correlating beside the next run, nor keep the process from exiting.
+    await braid.stop().catch(() => {});
+    throw err;
+  }
+}
 
+/** Runs the scenario against a started Braid, waits for the grace period, and scores what the store holds. */
+async function scoreWithBraid(
+  braid: BraidProcess,
+  scenario: Scenario,
+  topics: Topics,
+  config: ReturnType<typeof loadConfig>,
+  options: ScenarioOptions,
+  log: (line: string) => void,
+): Promise<ScenarioWithBraid> {
   // Watch the store while the scenario runs: the wall-clock time each incident first appears.
   const firstSeen = new Map<string, number>();
   let watching = true;
@@ -138,7 +158,6 @@ export async function runScenarioWithBraid(file: string, options: ScenarioOption
   const [count] = await braid.store.query<{ n: string }>("SELECT count() AS n FROM {{db}}.otel_traces");
   score.spans = Number(count?.n ?? 0);
   if (score.incident && score.detectionDelaySeconds !== undefined) score.delay = await delayBreakdown(braid, score.incident, run, config.correlator.ingestLagSeconds, config.correlator.persistBuckets, score.detectionDelaySeconds);
-  if (!options.keepBraid) await braid.stop();
   return { braid, run, score };
 }
 
