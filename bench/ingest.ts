@@ -38,7 +38,6 @@ import { parseArgs } from "node:util";
 import { drainPending } from "chdb";
 import { Kafka, Partitioners, logLevel, type Admin } from "kafkajs";
 import { processBatch, type BatchOptions } from "../ingest/batch.js";
-import { readCpuProfile, summarizeCpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import { ingestSettings } from "../ingest/config.js";
 import { ensureTopics } from "../ingest/kafka.js";
 import type { IngestMessage } from "../ingest/message.js";
@@ -48,6 +47,7 @@ import type { SignalTable } from "../schemas/rows.js";
 import { ChdbStore, migrate } from "../store/index.js";
 import { collectorTelemetry, requireCollectorBuild, startCollector, sumSamples, writeCollectorConfig } from "../scripts/lib/otelcol.js";
 import { freePortOr } from "../scripts/lib/ports.js";
+import { readCpuProfile, summarizeCpuProfile, type ProfileSummary } from "./cpu-profile.js";
 import { benchSignals, seededRandom, signalLoad, type BenchSignal } from "./ingest-load.js";
 
 const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");

@@ -106,16 +106,17 @@ export async function runScenarioWithBraid(file: string, options: ScenarioOption
     ...options.env,
   });
   const braid = await startBraid(config, { logger: createLogger(config.log.level) });
+  let result: ScenarioWithBraid;
   try {
-    const result = await scoreWithBraid(braid, scenario, topics, config, options, log);
-    if (!options.keepBraid) await braid.stop();
-    return result;
+    result = await scoreWithBraid(braid, scenario, topics, config, options, log);
   } catch (err) {
     // A run that failed (a service that did not start) must not leave its Braid consuming and
     // correlating beside the next run, nor keep the process from exiting.
     await braid.stop().catch(() => {});
     throw err;
   }
+  if (!options.keepBraid) await braid.stop();
+  return result;
 }
 
 /** Runs the scenario against a started Braid, waits for the grace period, and scores what the store holds. */
