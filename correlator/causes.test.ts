@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { OriginCount } from "./boundary.js";
-import { restrictMemberships, separateCauses } from "./causes.js";
+import { causeEvidence, restrictMemberships, separateCauses } from "./causes.js";
 import { anomaly, shopGraph } from "./fixtures.test-support.js";
-import { rankRootCauses } from "./rank.js";
+import { rankRootCauses, type SelfTime } from "./rank.js";
 
 const t0 = 1_700_000_000;
 const range = (from: number, to: number) => Array.from({ length: to - from }, (_, i) => from + i);
@@ -81,6 +81,40 @@ describe("separating independent causes", () => {
     expect(tops[0]).not.toContain("redis");
     expect(tops[1]![0]).toBe("redis");
     expect(tops[1]).not.toContain("payments");
+  });
+
+  it("keeps another cause's slowdown out of a cause's ranking (bench:rca two-faults-payments-panic-redis-timeout, 2026-12-02)", () => {
+    // As measured: redis got 47 ms slower under inventory's timeouts and is the earliest latency
+    // anomaly; none of the panic's error traces pass through it.
+    const panic = origin("payments", "INTERNAL.PANIC", range(0, 107));
+    const timeout = origin("redis", "DEADLINE_EXCEEDED.CLIENT_TIMEOUT", range(107, 236), { via: "inventory", boundary: "peer" });
+    const members = new Map([
+      ["payments", range(0, 107)],
+      ["redis", range(107, 236)],
+      ["inventory", range(107, 236)],
+      ["checkout", range(0, 236)],
+      ["frontend", range(0, 236)],
+    ]);
+    const anomalies = [
+      ...["redis", "inventory", "checkout", "frontend"].map((node) => anomaly(node, "latency", t0)),
+      ...["redis", "inventory", "payments", "checkout", "frontend"].map((node) => anomaly(node, "error_rate", t0)),
+    ];
+    const self = (node: string, currentMs: number): SelfTime => ({ node, nodeType: node === "redis" ? "database" : "service", currentMs, baselineMs: 0, calls: 1000 });
+    const selfTimes = [self("redis", 46.9), self("inventory", 2.7), self("payments", 3.5), self("checkout", 1.5)];
+    const causes = separateCauses([panic, timeout], shopGraph);
+    const panicCause = causes.find((c) => c.nodes[0] === "payments");
+    const timeoutCause = causes.find((c) => c.nodes[0] === "redis");
+    const rank = (cause: typeof panicCause, evidence: ReturnType<typeof causeEvidence>) =>
+      rankRootCauses({ ...evidence, origins: cause!.origins, totalErrorTraces: cause!.traces.size, graph: shopGraph }).map((c) => c.node);
+
+    const panicRanking = rank(panicCause, causeEvidence(members, panicCause!.traces, anomalies, selfTimes));
+    expect(panicRanking[0]).toBe("payments");
+    expect(panicRanking).not.toContain("redis");
+    expect(rank(timeoutCause, causeEvidence(members, timeoutCause!.traces, anomalies, selfTimes))[0]).toBe("redis");
+    // Given every latency anomaly and every node's own time (as before), redis outranked the panic's origin.
+    const counts = restrictMemberships(members, panicCause!.traces);
+    const everything = { errorTraceCounts: counts, anomalies: anomalies.filter((a) => a.kind !== "error_rate" || counts.has(a.node)), selfTimes };
+    expect(rank(panicCause, everything)[0]).toBe("redis");
   });
 
   it("returns one cause when only one node stands out, and none without origins", () => {

@@ -10,7 +10,8 @@
 // join the cause whose traces they share most, else the largest.
 // Pure: attributed origins and trace memberships in, causes out.
 import { isTransportCode, type OriginCount } from "./boundary.js";
-import type { DependencyGraph } from "./types.js";
+import type { SelfTime } from "./rank.js";
+import type { Anomaly, DependencyGraph } from "./types.js";
 
 export interface Cause {
   /** Origin nodes of this cause, largest first. */
@@ -141,4 +142,24 @@ export function restrictMemberships(members: ReadonlyMap<string, readonly number
     if (n > 0) counts.set(node, n);
   }
   return counts;
+}
+
+/**
+ * What one of several independent causes is ranked on: its error traces' counts by node, and the
+ * anomalies and own-time growth of the nodes those traces pass through. A node none of them pass
+ * through is another cause's (a slow redis beside a panicking service): its slowdown would
+ * otherwise compete with the node the cause's errors start at.
+ */
+export function causeEvidence(
+  members: ReadonlyMap<string, readonly number[]>,
+  traces: ReadonlySet<number>,
+  anomalies: readonly Anomaly[],
+  selfTimes: readonly SelfTime[],
+): { errorTraceCounts: Map<string, number>; anomalies: Anomaly[]; selfTimes: SelfTime[] } {
+  const errorTraceCounts = restrictMemberships(members, traces);
+  return {
+    errorTraceCounts,
+    anomalies: anomalies.filter((a) => errorTraceCounts.has(a.node)),
+    selfTimes: selfTimes.filter((s) => errorTraceCounts.has(s.node)),
+  };
 }

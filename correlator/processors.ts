@@ -3,7 +3,7 @@
 import type { CorrelatorSettings } from "../schemas/config.js";
 import type { Store } from "../store/index.js";
 import { attributeOrigins, type OriginCount } from "./boundary.js";
-import { defaultCauseOptions, restrictMemberships, separateCauses } from "./causes.js";
+import { causeEvidence, defaultCauseOptions, restrictMemberships, separateCauses } from "./causes.js";
 import { announcedChange, attributeChanges, changesNear, mergeChanges } from "./changes.js";
 import { detectAnomalies, detectionWindow } from "./detect.js";
 import { buildDependencyGraph } from "./graph.js";
@@ -146,21 +146,19 @@ async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: s
   for (const list of members.values()) for (const t of list) sampledTraces.add(t);
 
   const causes = separateCauses(origins, graph, defaultCauseOptions);
-  const rankCause = (causeOrigins: OriginCount[], traces: ReadonlySet<number>, causeAnomalies: Anomaly[]) =>
-    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts: restrictMemberships(members, traces), totalErrorTraces: traces.size, selfTimes, graph, changes, minExplainedSlowdownShare: settings.minExplainedSlowdownShare });
+  const rankCause = (causeOrigins: OriginCount[], traces: ReadonlySet<number>, causeAnomalies: Anomaly[], causeSelfTimes: SelfTime[], errorTraceCounts: Map<string, number>) =>
+    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts, totalErrorTraces: traces.size, selfTimes: causeSelfTimes, graph, changes, minExplainedSlowdownShare: settings.minExplainedSlowdownShare });
 
   let rootCauses: RootCauseCandidate[];
   let incidentCauses: IncidentCause[];
   if (causes.length <= 1) {
-    rootCauses = rankCause(origins, sampledTraces, anomalies);
+    rootCauses = rankCause(origins, sampledTraces, anomalies, selfTimes, restrictMemberships(members, sampledTraces));
     const top = rootCauses[0];
     incidentCauses = top ? [{ node: top.node, nodeType: top.nodeType, errorCode: top.errorCode, errorTraces: Math.round(sampledTraces.size / evidence.sampled), share: 1, rootCauses, exemplarTraceIds: [] }] : [];
   } else {
     incidentCauses = causes.map((cause, index) => {
-      const counts = restrictMemberships(members, cause.traces);
-      // A cause keeps the anomalies of nodes its own error traces pass through, and every latency anomaly.
-      const causeAnomalies = anomalies.filter((a) => a.kind !== "error_rate" || counts.has(a.node));
-      const ranked = rankCause(cause.origins, cause.traces, causeAnomalies).map((c) => ({ ...c, cause: index + 1 }));
+      const own = causeEvidence(members, cause.traces, anomalies, selfTimes);
+      const ranked = rankCause(cause.origins, cause.traces, own.anomalies, own.selfTimes, own.errorTraceCounts).map((c) => ({ ...c, cause: index + 1 }));
       const top = ranked[0]!;
       const exemplarTraceIds = [...new Set(cause.origins.filter((o) => o.node === top.node).flatMap((o) => o.examples ?? []))].slice(0, 3);
       return { node: top.node, nodeType: top.nodeType, errorCode: top.errorCode, errorTraces: Math.round(cause.traces.size / evidence.sampled), share: Math.round((cause.traces.size / Math.max(sampledTraces.size, 1)) * 1000) / 1000, rootCauses: ranked, exemplarTraceIds };
