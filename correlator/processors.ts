@@ -146,19 +146,18 @@ async function gatherFacts(store: Store, settings: CorrelatorSettings, tenant: s
   for (const list of members.values()) for (const t of list) sampledTraces.add(t);
 
   const causes = separateCauses(origins, graph, defaultCauseOptions);
-  const rankCause = (causeOrigins: OriginCount[], traces: ReadonlySet<number>, causeAnomalies: Anomaly[], causeSelfTimes: SelfTime[], errorTraceCounts: Map<string, number>) =>
-    rankRootCauses({ anomalies: causeAnomalies, origins: causeOrigins, errorTraceCounts, totalErrorTraces: traces.size, selfTimes: causeSelfTimes, graph, changes, minExplainedSlowdownShare: settings.minExplainedSlowdownShare });
+  const rankCause = (causeOrigins: OriginCount[], traces: ReadonlySet<number>, own: ReturnType<typeof causeEvidence>) =>
+    rankRootCauses({ ...own, origins: causeOrigins, totalErrorTraces: traces.size, graph, changes, minExplainedSlowdownShare: settings.minExplainedSlowdownShare });
 
   let rootCauses: RootCauseCandidate[];
   let incidentCauses: IncidentCause[];
   if (causes.length <= 1) {
-    rootCauses = rankCause(origins, sampledTraces, anomalies, selfTimes, restrictMemberships(members, sampledTraces));
+    rootCauses = rankCause(origins, sampledTraces, { anomalies, selfTimes, errorTraceCounts: restrictMemberships(members, sampledTraces) });
     const top = rootCauses[0];
     incidentCauses = top ? [{ node: top.node, nodeType: top.nodeType, errorCode: top.errorCode, errorTraces: Math.round(sampledTraces.size / evidence.sampled), share: 1, rootCauses, exemplarTraceIds: [] }] : [];
   } else {
     incidentCauses = causes.map((cause, index) => {
-      const own = causeEvidence(members, cause.traces, anomalies, selfTimes);
-      const ranked = rankCause(cause.origins, cause.traces, own.anomalies, own.selfTimes, own.errorTraceCounts).map((c) => ({ ...c, cause: index + 1 }));
+      const ranked = rankCause(cause.origins, cause.traces, causeEvidence(members, cause.traces, anomalies, selfTimes)).map((c) => ({ ...c, cause: index + 1 }));
       const top = ranked[0]!;
       const exemplarTraceIds = [...new Set(cause.origins.filter((o) => o.node === top.node).flatMap((o) => o.examples ?? []))].slice(0, 3);
       return { node: top.node, nodeType: top.nodeType, errorCode: top.errorCode, errorTraces: Math.round(cause.traces.size / evidence.sampled), share: Math.round((cause.traces.size / Math.max(sampledTraces.size, 1)) * 1000) / 1000, rootCauses: ranked, exemplarTraceIds };
