@@ -5,6 +5,7 @@
 //   npm run bench:ingest -- --items 2000000 --steady-rate 20000 --steady-seconds 30
 //   npm run bench:ingest -- --profile /tmp/prof            # V8 CPU profile of the ingest process
 //   npm run bench:ingest -- --soak 30                      # then 30 minutes at half the rate, sampled every 10 s
+//   npm run bench:ingest -- --max-mib-per-partition 2      # smaller ranges (kafka.maxBytesPerPartition)
 //
 // For one signal, in one run:
 // 1. produces N items to a fresh topic in the shapes Go and Rust services export (bench/ingest-load.ts);
@@ -70,6 +71,8 @@ const { values: args } = parseArgs({
     profile: { type: "string" },
     /** Skips the Collector peer (it reads the whole backlog once more). */
     "no-peer": { type: "boolean", default: false },
+    /** kafka.maxBytesPerPartition of the ingest process in MiB (the upper bound of a range, hence of an insert). */
+    "max-mib-per-partition": { type: "string" },
   },
 });
 
@@ -156,6 +159,7 @@ const config = BraidConfig.parse({
     logs: { topic: topicOf("logs"), encoding: "otlp_proto" },
     appLogs: { topic: topicOf("app_logs"), encoding: "app_log" },
     deadLetterTopic: `bench_dlq_${suffix}`,
+    ...(args["max-mib-per-partition"] ? { maxBytesPerPartition: Math.round(Number(args["max-mib-per-partition"]) * 2 ** 20) } : {}),
   },
   store: { database: "bench", chdbPath: path.join(work, "braid-chdb") },
   api: { port: 0 },
