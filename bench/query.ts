@@ -7,6 +7,7 @@
 //   npm run bench:query -- --spans 100M              # logs the same count unless --logs
 //   npm run bench:query -- --runs 30 --reload        # more runs; load again even if the store has it
 //   npm run bench:query -- --correlator-only         # only the correlator ticks
+//   npm run bench:query -- --correlator-only --log-slow 100   # and each tick's statements of 100 ms or more
 //   BRAID_CLICKHOUSE_URL=http://localhost:8123 npm run bench:query
 //
 // Each figure is printed beside floors measured in the same run (an API round trip that runs
@@ -40,6 +41,8 @@ const { values } = parseArgs({
     "correlator-ticks": { type: "string", default: "5" },
     "no-correlator": { type: "boolean", default: false },
     "correlator-only": { type: "boolean", default: false },
+    /** Logs every statement of the correlator ticks that takes at least this many ms (where a tick's time goes). */
+    "log-slow": { type: "string" },
     /** Only the queries whose names contain one of these words (comma-separated). */
     only: { type: "string" },
   },
@@ -125,7 +128,7 @@ async function main(): Promise<void> {
     figures.push(...measured.figures);
     floors = measured.floors;
   }
-  const ticks = values["no-correlator"] ? undefined : await correlatorTicks(store, record);
+  const ticks = values["no-correlator"] ? undefined : await correlatorTicks(values["log-slow"] ? loggingSlowStatements(store, Number(values["log-slow"])) : store, record);
   await store.close();
 
   const fmt = (ms: number) => (ms >= 100 ? ms.toFixed(0) : ms >= 10 ? ms.toFixed(1) : ms.toFixed(2));
@@ -256,6 +259,31 @@ interface Tick {
   correlate: number;
   anomalies: number;
   incidents: number;
+}
+
+/** The store, logging each query or exec that takes at least `ms` (its first words and its time). */
+function loggingSlowStatements(store: Store, ms: number): Store {
+  const timed =
+    <A extends unknown[], R>(run: (sql: string, ...rest: A) => Promise<R>) =>
+    async (sql: string, ...rest: A): Promise<R> => {
+      const t0 = performance.now();
+      try {
+        return await run(sql, ...rest);
+      } finally {
+        const took = performance.now() - t0;
+        if (took >= ms) log(`  ${took.toFixed(0)} ms: ${sql.replace(/\s+/g, " ").slice(0, 160)}`);
+      }
+    };
+  const query = timed(store.query.bind(store));
+  const exec = timed(store.exec.bind(store));
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === "query") return query;
+      if (property === "exec") return exec;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
 }
 
 /** Detection + correlation ticks 10 s apart ending at the load's end, on the loaded store. */
