@@ -8,6 +8,7 @@
 //   npm run bench:query -- --runs 30 --reload        # more runs; load again even if the store has it
 //   npm run bench:query -- --correlator-only         # only the correlator ticks
 //   npm run bench:query -- --correlator-only --log-slow 100   # and each tick's statements of 100 ms or more
+//   npm run bench:query -- --correlator-only --correlator-shift 70   # ticks 70 s later: the incident refreshes
 //   BRAID_CLICKHOUSE_URL=http://localhost:8123 npm run bench:query
 //
 // Each figure is printed beside floors measured in the same run (an API round trip that runs
@@ -41,6 +42,8 @@ const { values } = parseArgs({
     "correlator-ticks": { type: "string", default: "5" },
     "no-correlator": { type: "boolean", default: false },
     "correlator-only": { type: "boolean", default: false },
+    /** Ticks this many seconds after the load's end: on a store whose incident is up to date, a shift past its refresh interval makes the ticks refresh it. */
+    "correlator-shift": { type: "string", default: "0" },
     /** Logs every statement of the correlator ticks that takes at least this many ms (where a tick's time goes). */
     "log-slow": { type: "string" },
     /** Only the queries whose names contain one of these words (comma-separated). */
@@ -292,7 +295,7 @@ async function correlatorTicks(store: Store, record: LoadRecord): Promise<{ tick
   const count = Number(values["correlator-ticks"]);
   const ticks: Tick[] = [];
   for (let i = 0; i < count; i++) {
-    const nowMs = record.nowMs - (count - 1 - i) * 10_000;
+    const nowMs = record.nowMs + Number(values["correlator-shift"]) * 1000 - (count - 1 - i) * 10_000;
     const t0 = performance.now();
     const detection = await runDetection(store, settings, nowMs);
     const t1 = performance.now();
