@@ -51,25 +51,23 @@ export async function searchLogs(store: Store, filter: LogFilter): Promise<LogRe
   // Rows of the page's offset not yet passed: a later page counts each slice's matches first and
   // skips the slices that lie wholly before it (memory stays one page).
   let skip = filter.offset;
-  let to = filter.toSeconds;
-  let width = firstSliceSeconds;
-  while (to > filter.fromSeconds && found.length < filter.limit) {
-    const from = Math.max(filter.fromSeconds, to - width);
-    const slice = sliceParams(filter, from, to);
-    const matches = skip > 0 ? Number((await store.query<{ Matches: string }>(`SELECT count() AS Matches FROM {{db}}.otel_logs WHERE ${sliceConditions}`, slice))[0]?.Matches ?? 0) : undefined;
-    if (matches !== undefined && matches <= skip) skip -= matches;
-    else {
-      found.push(
-        ...(await store.query<LogRecordOut>(
-          `SELECT ${logColumns} FROM {{db}}.otel_logs WHERE ${sliceConditions}
-           ORDER BY toStartOfFiveMinutes(Timestamp) DESC, Timestamp DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
-          { ...slice, limit: filter.limit - found.length, offset: skip },
-        )),
-      );
-      skip = 0;
+  for (let to = filter.toSeconds, width = firstSliceSeconds; to > filter.fromSeconds && found.length < filter.limit; to -= width, width *= sliceGrowth) {
+    const slice = sliceParams(filter, Math.max(filter.fromSeconds, to - width), to);
+    if (skip > 0) {
+      const [row] = await store.query<{ Matches: string }>(`SELECT count() AS Matches FROM {{db}}.otel_logs WHERE ${sliceConditions}`, slice);
+      const matches = Number(row?.Matches ?? 0);
+      if (matches <= skip) {
+        skip -= matches;
+        continue;
+      }
     }
-    to = from;
-    width *= sliceGrowth;
+    const rows = await store.query<LogRecordOut>(
+      `SELECT ${logColumns} FROM {{db}}.otel_logs WHERE ${sliceConditions}
+       ORDER BY toStartOfFiveMinutes(Timestamp) DESC, Timestamp DESC LIMIT {limit:UInt32} OFFSET {offset:UInt32}`,
+      { ...slice, limit: filter.limit - found.length, offset: skip },
+    );
+    found.push(...rows);
+    skip = 0;
   }
   return found;
 }
